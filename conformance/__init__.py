@@ -1,0 +1,1 @@
+"""sealmail conformance: the pytest plugin, reference clients, and the requirement-by-requirement suite."""

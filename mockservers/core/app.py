@@ -1,0 +1,52 @@
+"""The application factory: one aiohttp application per provider mock."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from aiohttp import web
+
+from .clock import MockClock
+from .control import add_control_routes
+from .faults import FaultPlan
+from .journal import Journal
+from .middleware import mock_middleware
+from .provider import MockConfig, Provider
+from .state import MOCK_STATE, MockState
+from .store import MessageStore
+
+
+def create_app(
+    provider: Provider[Any, Any] | str,
+    config: MockConfig | Mapping[str, Any] | None = None,
+    *,
+    clock: MockClock | None = None,
+) -> web.Application:
+    """Build the mock application for ``provider`` (an id or a :class:`Provider`).
+
+    ``config`` is the provider's config object, or a mapping of overrides applied
+    to its defaults. The returned app is ready for ``web.run_app``, an
+    ``AppRunner``, or ``aiohttp_client``.
+    """
+    if isinstance(provider, str):
+        from .registry import get_provider
+
+        provider = get_provider(provider)
+    if config is None or isinstance(config, Mapping):
+        config = provider.make_config(config or {})
+    clock = clock or MockClock()
+    app = web.Application(middlewares=[mock_middleware], client_max_size=config.max_body_bytes)
+    model = provider.create_model(config, clock)
+    app[MOCK_STATE] = MockState(
+        provider=provider,
+        config=config,
+        clock=clock,
+        journal=Journal(config.journal_capacity, config.journal_body_limit),
+        store=MessageStore(config.message_capacity),
+        faults=FaultPlan(),
+        model=model,
+    )
+    app[provider.model_key] = model
+    add_control_routes(app)
+    provider.add_routes(app)
+    return app

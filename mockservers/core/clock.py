@@ -1,0 +1,79 @@
+"""The mock clock: every time check and timestamp in a mock reads this.
+
+Tests move it through ``POST /__mock__/clock`` or ``MockHandle.clock(...)``
+instead of sleeping, so "a timestamp 301 s old" is one call away.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """What ``GET``/``POST /__mock__/clock`` reports."""
+
+    now_ms: int
+    offset_ms: int
+    frozen: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {"now_ms": self.now_ms, "offset_ms": self.offset_ms, "frozen": self.frozen}
+
+
+class MockClock:
+    """Wall-clock time plus a settable offset, optionally frozen.
+
+    ``offset(ms)`` shifts the clock relative to real time and keeps it ticking;
+    ``set_now(ms)`` jumps to an absolute epoch-millisecond value (ticking on from
+    there unless ``frozen``); ``restore()`` returns to real time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offset_ms = 0
+        self._frozen_at_ms: int | None = None
+
+    @staticmethod
+    def _real_ms() -> int:
+        return time.time_ns() // 1_000_000
+
+    def now_ms(self) -> int:
+        """Current mock time in epoch milliseconds."""
+        with self._lock:
+            if self._frozen_at_ms is not None:
+                return self._frozen_at_ms
+            return self._real_ms() + self._offset_ms
+
+    def now_s(self) -> float:
+        """Current mock time in epoch seconds (float)."""
+        return self.now_ms() / 1000.0
+
+    def offset(self, offset_ms: int, *, frozen: bool = False) -> ClockState:
+        """Run the clock ``offset_ms`` ahead of (or, if negative, behind) real time."""
+        with self._lock:
+            self._offset_ms = int(offset_ms)
+            self._frozen_at_ms = self._real_ms() + self._offset_ms if frozen else None
+        return self.state()
+
+    def set_now(self, now_ms: int, *, frozen: bool = False) -> ClockState:
+        """Jump to the absolute time ``now_ms`` (epoch milliseconds)."""
+        with self._lock:
+            self._offset_ms = int(now_ms) - self._real_ms()
+            self._frozen_at_ms = int(now_ms) if frozen else None
+        return self.state()
+
+    def restore(self) -> ClockState:
+        """Back to real time, ticking."""
+        with self._lock:
+            self._offset_ms = 0
+            self._frozen_at_ms = None
+        return self.state()
+
+    def state(self) -> ClockState:
+        with self._lock:
+            frozen = self._frozen_at_ms is not None
+            offset = self._offset_ms
+        return ClockState(now_ms=self.now_ms(), offset_ms=offset, frozen=frozen)

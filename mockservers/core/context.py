@@ -1,0 +1,73 @@
+"""Helpers handlers use to reach the mock's state from a request.
+
+Handlers stay stateless: everything they need hangs off ``request.app``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from .journal import JournalEntry
+from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
+from .store import StoredMessage
+
+T = TypeVar("T")
+
+
+def mock_state(request: web.Request) -> MockState:
+    return request.app[MOCK_STATE]
+
+
+def model(request: web.Request, key: web.AppKey[T]) -> T:
+    """The provider model stored under ``key``."""
+    return request.app[key]
+
+
+def body(request: web.Request) -> bytes:
+    """The request body, already read (and size-checked) by the middleware."""
+    return request.get(REQUEST_BODY, b"")
+
+
+def entry(request: web.Request) -> JournalEntry:
+    """The journal entry of this request, for handlers to annotate."""
+    return request[JOURNAL_ENTRY]
+
+
+def note(request: web.Request, **details: Any) -> None:
+    """Add provider-specific facts to this request's journal entry ``details``."""
+    request[JOURNAL_ENTRY].details.update(details)
+
+
+def warn(request: web.Request, warning: str) -> None:
+    """Record a non-fatal observation (e.g. a header the provider ignores)."""
+    request[JOURNAL_ENTRY].warnings.append(warning)
+
+
+def store_message(request: web.Request, *, message_id: str, kind: str, payload: Any, **meta: Any) -> StoredMessage:
+    """Keep an accepted message and link it to this request's journal entry."""
+    state = request.app[MOCK_STATE]
+    current = request[JOURNAL_ENTRY]
+    message = StoredMessage(
+        message_id=message_id,
+        time_ms=state.clock.now_ms(),
+        request_id=current.id,
+        kind=kind,
+        payload=payload,
+        meta=meta,
+    )
+    state.store.add(message)
+    current.message_ids.append(message_id)
+    return message
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A compact JSON response (what providers send)."""
+    return web.Response(
+        body=json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )

@@ -1,0 +1,147 @@
+"""Scripted, deterministic faults: "answer the next 2 sends with 503".
+
+A rule matches by optional method and path (exact, or a glob with ``*``), and
+is used up after ``times`` matching requests. The first matching rule wins.
+Rules never match the control API.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+
+class FaultSpecError(ValueError):
+    """A fault description that cannot be used (bad status, negative count...)."""
+
+
+@dataclass
+class FaultRule:
+    """One scripted fault.
+
+    ``status``: answer with this status in the provider's error shape (after
+    ``delay_ms``); ``drop``: close the connection without any response;
+    neither: only delay, then handle the request normally.
+    """
+
+    times: int = 1
+    status: int | None = None
+    method: str | None = None
+    path: str | None = None
+    delay_ms: int = 0
+    drop: bool = False
+    retry_after: int | None = None
+
+    @classmethod
+    def from_json(cls, spec: Any) -> "FaultRule":
+        """Build a rule from the control API's JSON, rejecting anything odd."""
+        if not isinstance(spec, dict):
+            raise FaultSpecError("fault must be a JSON object")
+        allowed = {"times", "status", "method", "path", "delay_ms", "drop", "retry_after"}
+        unknown = sorted(set(spec) - allowed)
+        if unknown:
+            raise FaultSpecError(f"unknown fault field(s): {', '.join(unknown)}")
+        rule = cls(
+            times=_int(spec, "times", 1),
+            status=_opt_int(spec, "status"),
+            method=_opt_str(spec, "method"),
+            path=_opt_str(spec, "path"),
+            delay_ms=_int(spec, "delay_ms", 0),
+            drop=_bool(spec, "drop"),
+            retry_after=_opt_int(spec, "retry_after"),
+        )
+        rule.validate()
+        return rule
+
+    def validate(self) -> None:
+        if self.times < 1:
+            raise FaultSpecError("times must be at least 1")
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise FaultSpecError("status must be an error status between 400 and 599")
+        if not 0 <= self.delay_ms <= 60_000:
+            raise FaultSpecError("delay_ms must be between 0 and 60000")
+        if self.drop and self.status is not None:
+            raise FaultSpecError("a fault either drops the connection or answers with a status, not both")
+        if self.method is not None:
+            self.method = self.method.upper()
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method != method.upper():
+            return False
+        if self.path is not None and not fnmatch.fnmatchcase(path, self.path):
+            return False
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "times": self.times,
+            "status": self.status,
+            "method": self.method,
+            "path": self.path,
+            "delay_ms": self.delay_ms,
+            "drop": self.drop,
+            "retry_after": self.retry_after,
+        }
+
+
+class FaultPlan:
+    """The ordered list of pending fault rules of one mock."""
+
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+
+    def add(self, rule: FaultRule) -> None:
+        rule.validate()
+        with self._lock:
+            self._rules.append(rule)
+
+    def take(self, method: str, path: str) -> FaultRule | None:
+        """The first rule matching this request, consuming one of its ``times``."""
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if rule.matches(method, path):
+                    rule.times -= 1
+                    if rule.times == 0:
+                        del self._rules[index]
+                    return rule
+        return None
+
+    def pending(self) -> list[FaultRule]:
+        with self._lock:
+            return [FaultRule(**r.to_json()) for r in self._rules]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+
+def _int(spec: dict[str, Any], key: str, default: int) -> int:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FaultSpecError(f"{key} must be an integer")
+    return value
+
+
+def _opt_int(spec: dict[str, Any], key: str) -> int | None:
+    if spec.get(key) is None:
+        return None
+    return _int(spec, key, 0)
+
+
+def _opt_str(spec: dict[str, Any], key: str) -> str | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise FaultSpecError(f"{key} must be a non-empty string")
+    return value
+
+
+def _bool(spec: dict[str, Any], key: str) -> bool:
+    value = spec.get(key, False)
+    if not isinstance(value, bool):
+        raise FaultSpecError(f"{key} must be true or false")
+    return value

@@ -1,0 +1,145 @@
+"""MockHandle: inspect and steer a running mock from test code, without HTTP.
+
+Works with or without pytest (the plugin's fixtures hand these out). Reads the
+same objects the control API serves, so what a test sees is what
+``GET /__mock__/requests`` would show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Iterable
+
+from .clock import ClockState
+from .faults import FaultRule
+from .journal import JournalEntry
+from .runner import RunningMock
+from .state import MockState
+from .store import StoredMessage
+
+
+class MockHandle:
+    """A started provider mock: its URL, config, journal, messages and knobs."""
+
+    def __init__(self, running: RunningMock) -> None:
+        self._running = running
+
+    @property
+    def state(self) -> MockState:
+        return self._running.state
+
+    @property
+    def provider_id(self) -> str:
+        return self.state.provider.id
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:40123`` (no trailing slash)."""
+        return self._running.url
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What ``GET /__mock__/config`` returns: credentials, keys, URLs."""
+        from .control import describe
+
+        return describe(self.state, self.url)
+
+    @property
+    def model(self) -> Any:
+        """The provider's model object, for provider-specific helpers."""
+        return self.state.model
+
+    # --- inspection -------------------------------------------------------
+    def requests(self, *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
+        """Journal entries, oldest first, optionally filtered."""
+        entries = self.state.journal.entries()
+        if outcome is not None:
+            entries = [e for e in entries if e.outcome == outcome]
+        if path is not None:
+            entries = [e for e in entries if e.path.split("?", 1)[0] == path]
+        return entries
+
+    def rejections(self) -> list[JournalEntry]:
+        return self.requests(outcome="rejected")
+
+    def messages(self) -> list[StoredMessage]:
+        """Accepted messages, oldest first."""
+        return self.state.store.messages()
+
+    def payloads(self) -> list[Any]:
+        """Just the decrypted payloads of the accepted messages."""
+        return [m.payload for m in self.messages()]
+
+    def wait_for_messages(self, count: int, timeout: float = 5.0) -> list[StoredMessage]:
+        """Block until ``count`` messages were accepted (no polling); ``TimeoutError`` otherwise."""
+        return self.state.store.wait_for(count, timeout)
+
+    async def wait_for_messages_async(self, count: int, timeout: float = 5.0) -> list[StoredMessage]:
+        """The same, without blocking the caller's event loop."""
+        return await asyncio.to_thread(self.state.store.wait_for, count, timeout)
+
+    # --- steering ---------------------------------------------------------
+    def reset(self) -> None:
+        """Empty journal, messages and faults; restore clock and default credentials."""
+        self.state.reset()
+
+    def fault(
+        self,
+        status: int | None = None,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        delay_ms: int = 0,
+        drop: bool = False,
+        retry_after: int | None = None,
+    ) -> FaultRule:
+        """Script a fault for the next ``times`` matching requests (see ``POST /__mock__/faults``)."""
+        rule = FaultRule(
+            times=times, status=status, method=method, path=path, delay_ms=delay_ms, drop=drop, retry_after=retry_after
+        )
+        self.state.faults.add(rule)
+        return rule
+
+    def clock(self, *, offset_ms: int | None = None, now_ms: int | None = None, frozen: bool = False) -> ClockState:
+        """Move the mock clock: ``offset_ms`` from real time, or jump to ``now_ms``."""
+        clock = self.state.clock
+        if now_ms is not None:
+            return clock.set_now(now_ms, frozen=frozen)
+        if offset_ms is not None:
+            return clock.offset(offset_ms, frozen=frozen)
+        return clock.restore()
+
+    def now_ms(self) -> int:
+        return self.state.clock.now_ms()
+
+    # --- assertions that explain themselves ------------------------------
+    def explain(self, entries: Iterable[JournalEntry] | None = None) -> str:
+        """The journal as readable lines, rejections with their reasons."""
+        shown = list(self.requests() if entries is None else entries)
+        if not shown:
+            return f"{self.provider_id} mock journal is empty"
+        lines = [f"{self.provider_id} mock journal ({len(shown)} request(s)):"]
+        lines.extend("  " + e.summary() for e in shown)
+        return "\n".join(lines)
+
+    def assert_all_accepted(self) -> None:
+        """Fail, listing each rejection and its reason, unless every request was accepted."""
+        rejected = self.rejections()
+        if rejected:
+            raise AssertionError(f"{len(rejected)} request(s) rejected by the mock:\n" + self.explain(rejected))
+
+    def assert_request(self, *, method: str | None = None, path: str | None = None, outcome: str = "accepted") -> JournalEntry:
+        """Return the last request matching; on failure list the near misses and why."""
+        for entry in reversed(self.requests()):
+            if method is not None and entry.method != method.upper():
+                continue
+            if path is not None and entry.path.split("?", 1)[0] != path:
+                continue
+            if entry.outcome == outcome:
+                return entry
+        wanted = " ".join(x for x in (method, path) if x) or "any request"
+        raise AssertionError(f"no {outcome} request for {wanted}.\n" + self.explain())
+
+    def __repr__(self) -> str:
+        return f"<MockHandle {self.provider_id} {self.url}>"

@@ -1,0 +1,130 @@
+"""The one middleware every provider app runs: journal, faults, body limit, errors.
+
+Order of work for a provider request:
+1. read the whole body once (``max_body_bytes``; larger is the provider's 413),
+2. open a journal entry,
+3. apply a scripted fault if one matches,
+4. run the handler,
+5. render any :class:`Rejection`, router error or unexpected exception in the
+   provider's own error shape, and finish the journal entry with the precise
+   internal reason. No input, however malformed, leaves as a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from .errors import Rejection
+from .journal import JournalEntry
+from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
+
+CONTROL_PREFIX = "/__mock__/"
+"""Control API paths: never journaled, never faulted."""
+
+log = logging.getLogger("mockservers")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class DroppedConnection(Exception):
+    """Raised internally when a fault asks to close the connection unanswered."""
+
+
+@web.middleware
+async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(CONTROL_PREFIX):
+        return await handler(request)
+    state = request.app[MOCK_STATE]
+    body, too_large = await _read_body(request)
+    entry = state.journal.open(
+        time_ms=state.clock.now_ms(),
+        method=request.method,
+        path=request.raw_path,
+        headers=dict(request.headers),
+        body=body,
+    )
+    request[JOURNAL_ENTRY] = entry
+    request[REQUEST_BODY] = body
+    try:
+        response = await _dispatch(request, handler, state, too_large)
+    except DroppedConnection:
+        entry.outcome = "rejected"
+        entry.reason = "fault_drop"
+        entry.detail = "connection closed without a response (scripted fault)"
+        state.journal.commit(entry)
+        _drop(request)
+        raise asyncio.CancelledError() from None
+    state.journal.commit(entry)
+    return response
+
+
+async def _dispatch(request: web.Request, handler: Handler, state: MockState, too_large: bool) -> web.StreamResponse:
+    entry = request[JOURNAL_ENTRY]
+    provider = state.provider
+    try:
+        await _apply_fault(request, state)
+        if too_large:
+            raise provider.reject_status(
+                413, "body_too_large", detail=f"body exceeds max_body_bytes={state.config.max_body_bytes}"
+            )
+        response = await handler(request)
+    except Rejection as rejection:
+        return _rejected(entry, rejection, state)
+    except web.HTTPException as http_error:
+        reason = {404: "route_not_found", 405: "method_not_allowed"}.get(http_error.status, f"http_{http_error.status}")
+        return _rejected(entry, provider.reject_status(http_error.status, reason, detail=http_error.reason), state)
+    except DroppedConnection:
+        raise
+    except Exception as error:  # the mock's own bug: still answer in the provider's shape
+        log.exception("unhandled error in %s handler", provider.id)
+        rejection = provider.reject_status(500, "internal_error", detail=f"{type(error).__name__}: {error}")
+        return _rejected(entry, rejection, state)
+    entry.status = response.status
+    entry.outcome = "accepted" if response.status < 400 else "rejected"
+    return response
+
+
+async def _read_body(request: web.Request) -> tuple[bytes, bool]:
+    try:
+        return await request.read(), False
+    except web.HTTPRequestEntityTooLarge:
+        return b"", True
+
+
+async def _apply_fault(request: web.Request, state: MockState) -> None:
+    rule = state.faults.take(request.method, request.path)
+    if rule is None:
+        return
+    entry = request[JOURNAL_ENTRY]
+    entry.details["fault"] = rule.to_json()
+    if rule.delay_ms:
+        await asyncio.sleep(rule.delay_ms / 1000)
+    if rule.drop:
+        raise DroppedConnection()
+    if rule.status is not None:
+        headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None
+        base = state.provider.reject_status(rule.status, "fault_injected", detail=f"scripted fault {rule.status}")
+        raise Rejection(base.kind, base.reason, detail=base.detail, headers=headers)
+
+
+def _rejected(entry: JournalEntry, rejection: Rejection, state: MockState) -> web.Response:
+    rendered = state.provider.render_error(rejection)
+    entry.status = rendered.status
+    entry.outcome = "rejected"
+    entry.error_code = rejection.code
+    entry.reason = rejection.reason
+    entry.field = rejection.field
+    entry.detail = rejection.detail
+    from .context import json_response  # local import: context imports state, not middleware
+
+    return json_response(rendered.body, status=rendered.status, headers={**rendered.headers, **rejection.headers})
+
+
+def _drop(request: web.Request) -> None:
+    transport = request.transport
+    if transport is not None:
+        transport.abort()

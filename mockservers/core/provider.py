@@ -1,0 +1,117 @@
+"""What a provider plugs into the core: the :class:`Provider` base class.
+
+A provider package (``mockservers/providers/<id>/``) defines a subclass and
+exposes one instance as ``PROVIDER`` in its ``__init__``; the registry finds it
+by itself. The core gives every provider the journal, message store, control
+API, faults, clock, body limit and error middleware without writing them again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Generic, Mapping, Protocol, TypeVar, get_type_hints
+
+from aiohttp import web
+
+from .clock import MockClock
+from .errors import ErrorKind, Rejection, RenderedError
+
+
+@dataclasses.dataclass(kw_only=True)
+class MockConfig:
+    """Settings every mock has; providers subclass it with their own fields."""
+
+    journal_capacity: int = 10_000
+    """Requests kept in the journal; older ones are evicted and counted."""
+    journal_body_limit: int = 4096
+    """Bytes of each request body kept in its journal entry."""
+    message_capacity: int = 10_000
+    """Accepted messages kept in the store; older ones are evicted and counted."""
+    max_body_bytes: int = 8 * 1024 * 1024
+    """Largest request body accepted; larger gets the provider's "too large" error."""
+
+
+class ProviderModel(Protocol):
+    """A provider's state and business rules. ``reset`` restores the defaults."""
+
+    def reset(self) -> None: ...
+
+
+ConfigT = TypeVar("ConfigT", bound=MockConfig)
+ModelT = TypeVar("ModelT", bound=ProviderModel)
+
+
+class Provider(ABC, Generic[ConfigT, ModelT]):
+    """Base class for a provider mock.
+
+    Subclasses set the class attributes and implement the abstract methods; the
+    HTTP handlers they register must stay stateless and read their model from
+    the application (see :func:`mockservers.core.context.model`).
+    """
+
+    id: ClassVar[str]
+    """Provider id used on the command line and in fixtures, e.g. ``netcore-email``."""
+    title: ClassVar[str]
+    port_offset: ClassVar[int]
+    """Port is ``--port-base`` plus this offset."""
+    config_type: ClassVar[type[MockConfig]]
+    model_key: web.AppKey[Any]
+    """Typed application key under which the model is stored."""
+
+    def default_config(self) -> ConfigT:
+        return self.config_type()  # type: ignore[return-value]
+
+    def make_config(self, overrides: Mapping[str, Any] | None = None) -> ConfigT:
+        """The default config with ``overrides`` applied; unknown keys are an error."""
+        return config_with(self.default_config(), overrides or {})
+
+    @abstractmethod
+    def create_model(self, config: ConfigT, clock: MockClock) -> ModelT:
+        """Build the provider's state (credentials, keys, stored objects)."""
+
+    @abstractmethod
+    def add_routes(self, app: web.Application) -> None:
+        """Register the provider's API routes (and any ``/__mock__/`` extras)."""
+
+    @abstractmethod
+    def error_kind_for_status(self, status: int) -> ErrorKind:
+        """The catalogue entry for a bare status: faults, 404, 405, 413."""
+
+    @abstractmethod
+    def render_error(self, rejection: Rejection) -> RenderedError:
+        """The provider's own error body for a rejection."""
+
+    @abstractmethod
+    def describe(self, model: ModelT, base_url: str) -> dict[str, Any]:
+        """What a client needs to talk to this mock: credentials, keys, URLs."""
+
+    def reject_status(self, status: int, reason: str, *, detail: str | None = None) -> Rejection:
+        return Rejection(self.error_kind_for_status(status), reason, detail=detail)
+
+
+def config_with(config: ConfigT, overrides: Mapping[str, Any]) -> ConfigT:
+    """Return ``config`` with ``overrides`` applied, coercing CLI strings to field types."""
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    hints = get_type_hints(type(config))
+    unknown = sorted(set(overrides) - set(fields))
+    if unknown:
+        raise ValueError(f"unknown setting(s) for {type(config).__name__}: {', '.join(unknown)}; known: {', '.join(sorted(fields))}")
+    coerced = {name: _coerce(value, hints.get(name)) for name, value in overrides.items()}
+    return dataclasses.replace(config, **coerced)
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if hint is bool:
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"not a boolean: {value!r}")
+    if hint is int:
+        return int(value)
+    if hint is float:
+        return float(value)
+    return value

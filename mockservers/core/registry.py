@@ -1,0 +1,38 @@
+"""Finds the provider mocks: every package under ``mockservers.providers`` with a ``PROVIDER``.
+
+Adding a provider is adding its package; nothing here changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from typing import Any
+
+from .provider import Provider
+
+
+@cache
+def providers() -> dict[str, Provider[Any, Any]]:
+    """All implemented providers by id, ordered by port offset."""
+    package = importlib.import_module("mockservers.providers")
+    found: list[Provider[Any, Any]] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        provider = getattr(module, "PROVIDER", None)
+        if isinstance(provider, Provider):
+            found.append(provider)
+    found.sort(key=lambda p: p.port_offset)
+    return {p.id: p for p in found}
+
+
+def get_provider(provider_id: str) -> Provider[Any, Any]:
+    """The provider with this id; ``KeyError`` naming the known ids otherwise."""
+    known = providers()
+    try:
+        return known[provider_id]
+    except KeyError:
+        raise KeyError(f"unknown provider {provider_id!r}; known: {', '.join(known) or 'none'}") from None

@@ -1,0 +1,107 @@
+"""Running mock applications: on a private loop thread, or in the caller's loop.
+
+:class:`ServerThread` hosts any number of mock apps on one event loop in a
+daemon thread, so blocking clients (requests, urllib) in plain sync tests never
+deadlock, and async tests on their own loop work the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Coroutine, TypeVar
+
+from aiohttp import web
+
+from .state import MOCK_STATE, MockState
+
+T = TypeVar("T")
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+@dataclass
+class RunningMock:
+    """A started mock: where it listens and its state."""
+
+    app: web.Application
+    runner: web.AppRunner
+    url: str
+    host: str
+    port: int
+
+    @property
+    def state(self) -> MockState:
+        return self.app[MOCK_STATE]
+
+
+async def start_mock(app: web.Application, host: str = DEFAULT_HOST, port: int = 0) -> RunningMock:
+    """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    server = site._server  # aiohttp exposes the bound socket only here
+    assert server is not None and server.sockets
+    bound_host, bound_port = server.sockets[0].getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return RunningMock(app=app, runner=runner, url=f"http://{shown}:{bound_port}", host=bound_host, port=bound_port)
+
+
+class ServerThread:
+    """An event loop in a daemon thread that hosts mock apps until stopped."""
+
+    def __init__(self, name: str = "sealmail-mocks") -> None:
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._running: list[RunningMock] = []
+        self._thread.start()
+        self._ready.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.call_soon(self._ready.set)
+        self._loop.run_forever()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30.0) -> T:
+        """Run ``coro`` on the server loop and wait for its result."""
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout)
+
+    def start(self, app: web.Application, host: str = DEFAULT_HOST, port: int = 0) -> RunningMock:
+        """Serve ``app`` on this thread's loop; returns once it accepts connections."""
+        running = self.call(start_mock(app, host, port))
+        self._running.append(running)
+        return running
+
+    def stop_mock(self, running: RunningMock) -> None:
+        if running in self._running:
+            self._running.remove(running)
+            self.call(running.runner.cleanup())
+
+    def stop(self) -> None:
+        """Stop every mock (last started first) and end the thread."""
+        if not self._thread.is_alive():
+            return
+        for running in reversed(list(self._running)):
+            self.stop_mock(running)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def __enter__(self) -> "ServerThread":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
