@@ -20,6 +20,8 @@ import pytest
 
 from mockservers.core import MockHandle, MockPool, providers
 
+from .framework import Report, get_suite, load_factory, run_suite
+
 _HANDLES = pytest.StashKey[list[MockHandle]]()
 
 
@@ -60,6 +62,48 @@ def _named_fixture(provider_id: str) -> Callable[..., MockHandle]:
 
 for _provider_id in providers():
     globals()[_provider_id.replace("-", "_") + "_mock"] = _named_fixture(_provider_id)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sealmail", "sealmail conformance")
+    group.addoption(
+        "--conformance-client",
+        action="append",
+        default=[],
+        metavar="ID=MODULE:FACTORY",
+        help="client factory to check for a provider (repeatable); default: the reference client",
+    )
+    group.addoption(
+        "--conformance-provider",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only run these providers' conformance suites (repeatable)",
+    )
+
+
+@pytest.fixture(scope="session")
+def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Report | None]:
+    """``conformance_report(provider_id)``: the suite's report for the chosen client, run once per session."""
+    factories: dict[str, str] = {}
+    for item in request.config.getoption("--conformance-client"):
+        provider_id, sep, spec = item.partition("=")
+        if not sep:
+            raise pytest.UsageError(f"--conformance-client wants ID=MODULE:FACTORY, got {item!r}")
+        factories[provider_id] = spec
+    selected = set(request.config.getoption("--conformance-provider")) | set(factories)
+    reports: dict[str, Report] = {}
+
+    def report(provider_id: str) -> Report | None:
+        if selected and provider_id not in selected:
+            return None
+        if provider_id not in reports:
+            spec = factories.get(provider_id)
+            factory = load_factory(spec) if spec else None
+            reports[provider_id] = run_suite(get_suite(provider_id), factory, pool=sealmail_pool, client_name=spec)
+        return reports[provider_id]
+
+    return report
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -94,7 +94,8 @@ class NetcoreEmailModel:
     def _check_key(self, token: str) -> None:
         if not token:
             raise Rejection(spec.UNAUTHORIZED, "auth_missing", detail="empty API key")
-        if not secrets.compare_digest(token.encode("utf-8"), self.api_key.encode("utf-8")):
+        # surrogateescape: aiohttp decodes non-UTF-8 header bytes to lone surrogates.
+        if not secrets.compare_digest(token.encode("utf-8", "surrogateescape"), self.api_key.encode("utf-8")):
             raise Rejection(spec.UNAUTHORIZED, "auth_invalid_key", detail="API key does not match")
 
     def new_message_id(self) -> str:
@@ -146,8 +147,9 @@ def decrypt_body(headers: EncryptionHeaders, body: bytes) -> bytes:
 
 
 def _decode_header(value: str | None, kind: Any, name: str, size: int) -> bytes:
-    if value is None or not value.strip():
+    if value is None:
         raise Rejection(kind, f"{name}_missing")
+    # Present but empty is the base64 of zero bytes: a length error, not a missing header.
     try:
         raw = b64decode_strict(value.strip(), reason=f"{name}_not_base64")
     except CryptoError as error:
@@ -164,11 +166,16 @@ def parse_payload(plaintext: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise Rejection(spec.INVALID_JSON, "payload_not_utf8", detail=str(error)) from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
+        # RFC 8259 has no NaN/Infinity: Python's json would take them, a real server would not.
+        return json.loads(text, parse_constant=_reject_constant)
+    except ValueError as error:  # JSONDecodeError, or an integer beyond Python's digit limit
         raise Rejection(spec.INVALID_JSON, "payload_not_json", detail=str(error)) from None
     except RecursionError:
         raise Rejection(spec.INVALID_JSON, "payload_too_deep", detail="JSON nesting too deep") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 section 6)")
 
 
 def validate_payload(payload: Any) -> list[str]:
@@ -264,7 +271,7 @@ def _content(value: Any, *, required: bool) -> None:
         where = f"content[{i}]"
         if not isinstance(part, dict):
             _invalid(where, "content_invalid", f"{where} must be an object")
-        if part.get("type") not in spec.CONTENT_TYPES:
+        if not isinstance(part.get("type"), str) or part["type"] not in spec.CONTENT_TYPES:
             _invalid(f"{where}.type", "content_type_invalid", f"{where}.type must be one of {sorted(spec.CONTENT_TYPES)}")
         if not isinstance(part.get("value"), str):
             _invalid(f"{where}.value", "content_value_invalid", f"{where}.value must be a string")

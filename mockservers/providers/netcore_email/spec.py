@@ -43,6 +43,7 @@ DEFAULT_API_KEY = "sealmail-netcore-email-key"
 # --- error catalogue -------------------------------------------------------
 # fact sheet [docs]: statuses 400, 401, 403, 405; the message of 401 is documented.
 # [open] codes: stable snake_case strings chosen by sealmail (FIDELITY.md).
+BAD_REQUEST = ErrorKind(400, "bad_request", "Bad request")
 UNAUTHORIZED = ErrorKind(401, "unauthorized", "Missing or incorrect API Key in the Authorization header")
 FORBIDDEN = ErrorKind(403, "forbidden", "Forbidden")
 NOT_FOUND = ErrorKind(404, "not_found", "Resource not found")
@@ -71,6 +72,7 @@ INVALID_JSON = ErrorKind(400, "invalid_json", "Request payload is not valid UTF-
 INVALID_PAYLOAD = ErrorKind(400, "invalid_payload", "Invalid request payload")
 
 STATUS_KINDS = {
+    400: BAD_REQUEST,
     401: UNAUTHORIZED,
     403: FORBIDDEN,
     404: NOT_FOUND,

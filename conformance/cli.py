@@ -1,0 +1,51 @@
+"""``python -m conformance``: run a provider's conformance suite against a client.
+
+    python -m conformance run netcore-email                         # the reference client
+    python -m conformance run netcore-email --client pkg.mod:factory --report-json out.json
+    python -m conformance list [PROVIDER]                           # the requirement catalogue
+
+Exit status: 0 when every MUST requirement passes, 1 when one fails, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .framework import get_suite, load_factory, run_suite, suites
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m conformance", description="sealmail conformance suite")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a provider's suite against a client")
+    run.add_argument("provider", help="provider id, e.g. netcore-email")
+    run.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: reference client")
+    run.add_argument("--report-json", type=Path, metavar="PATH", help="also write the report as JSON")
+    listing = commands.add_parser("list", help="print the requirement catalogue")
+    listing.add_argument("provider", nargs="?", help="one provider (default: all)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "list":
+        chosen = [args.provider] if args.provider else list(suites())
+        for provider_id in chosen:
+            for requirement in get_suite(provider_id).requirements:
+                print(f"{provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.source}]")
+        return 0
+    try:
+        suite = get_suite(args.provider)
+        factory = load_factory(args.client) if args.client else None
+    except (KeyError, ValueError, ImportError, AttributeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    report = run_suite(suite, factory, client_name=args.client)
+    print(report.table())
+    if args.report_json is not None:
+        args.report_json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 1 if report.must_failed else 0
