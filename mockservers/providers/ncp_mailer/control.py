@@ -1,0 +1,96 @@
+"""ncp-mailer's own control routes (never journaled, never faulted, never signed).
+
+- ``GET /__mock__/credentials``: every credential (access key, secret key, state).
+- ``POST /__mock__/credentials`` ``{"accessKey"?, "secretKey"?, "state"?}``: add one (generated keys if absent); 201.
+- ``DELETE /__mock__/credentials/{accessKey}``.
+- ``POST /__mock__/templates`` ``{"templateSid", "title", "body", "name"?, "senderAddress"?, "senderName"?}``.
+- ``POST /__mock__/mails/{mailId}/status`` ``{"status": "F"}`` (``null`` restores the simulated status).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from mockservers.core.context import json_response
+from mockservers.core.control import ControlError, control_error, read_control_json
+
+from . import spec
+from .handlers import MODEL
+
+
+def add_control_routes(app: web.Application) -> None:
+    app.router.add_get("/__mock__/credentials", list_credentials)
+    app.router.add_post("/__mock__/credentials", add_credential)
+    app.router.add_delete("/__mock__/credentials/{accessKey}", remove_credential)
+    app.router.add_post("/__mock__/templates", add_template)
+    app.router.add_post("/__mock__/mails/{mailId}/status", set_mail_status)
+
+
+async def list_credentials(request: web.Request) -> web.Response:
+    return json_response({"credentials": [c.to_json() for c in request.app[MODEL].credentials()]})
+
+
+async def add_credential(request: web.Request) -> web.Response:
+    try:
+        spec_ = await _object(request)
+        access_key = _optional_str(spec_, "accessKey")
+        secret_key = _optional_str(spec_, "secretKey")
+        state = _optional_str(spec_, "state") or "active"
+        credential = request.app[MODEL].add_credential(access_key, secret_key, state)
+    except (ControlError, ValueError) as error:
+        return control_error(str(error))
+    return json_response(credential.to_json(), status=201)
+
+
+async def remove_credential(request: web.Request) -> web.Response:
+    if not request.app[MODEL].remove_credential(request.match_info["accessKey"]):
+        return control_error("no such access key", status=404)
+    return json_response({"status": "ok"})
+
+
+async def add_template(request: web.Request) -> web.Response:
+    try:
+        spec_ = await _object(request)
+        sid = spec_.get("templateSid")
+        if isinstance(sid, bool) or not isinstance(sid, int):
+            raise ControlError("templateSid must be an integer")
+        title, body = spec_.get("title"), spec_.get("body")
+        if not isinstance(title, str) or not isinstance(body, str):
+            raise ControlError("title and body must be strings")
+        template = request.app[MODEL].add_template(
+            sid, title, body, name=_optional_str(spec_, "name"),
+            sender_address=_optional_str(spec_, "senderAddress"), sender_name=_optional_str(spec_, "senderName"),
+        )
+    except ControlError as error:
+        return control_error(str(error))
+    return json_response({"templateSid": template.sid, "name": template.name}, status=201)
+
+
+async def set_mail_status(request: web.Request) -> web.Response:
+    try:
+        spec_ = await _object(request)
+        status = spec_.get("status")
+        if status is not None and status not in spec.STATUS_CODES:
+            raise ControlError(f"status must be one of {', '.join(spec.STATUS_CODES)} or null")
+        mail = request.app[MODEL].set_mail_status(request.match_info["mailId"], status)
+    except ControlError as error:
+        return control_error(str(error))
+    except KeyError:
+        return control_error("no such mail", status=404)
+    return json_response({"mailId": mail.mail_id, "status": mail.status(request.app[MODEL].clock.now_ms())})
+
+
+async def _object(request: web.Request) -> dict[str, Any]:
+    spec_ = await read_control_json(request, default={})
+    if not isinstance(spec_, dict):
+        raise ControlError("body must be a JSON object")
+    return spec_
+
+
+def _optional_str(spec_: dict[str, Any], key: str) -> str | None:
+    value = spec_.get(key)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ControlError(f"{key} must be a non-empty string")
+    return value

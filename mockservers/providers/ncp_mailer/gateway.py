@@ -1,0 +1,136 @@
+"""The API Gateway's signature v2 check, as the mock runs it on every API request.
+
+Order (seed "Request headers" + "Create a signature"):
+1. the three headers are present, once each (names case-insensitive, as in HTTP);
+2. the timestamp is decimal epoch milliseconds within the tolerance of the mock clock, both ways;
+3. the access key is known;
+4. ``x-ncp-apigw-signature-v2`` equals base64(HMAC-SHA256(secret, "METHOD URI\\nTIMESTAMP\\nACCESSKEY")),
+   URI = the path and query exactly as on the request line, compared in constant time.
+
+Every failure is the gateway's 401 / 200 "Authentication Failed" with one body;
+the precise reason (``header_missing``, ``timestamp_expired``,
+``access_key_unknown``, ``signature_mismatch``...) goes to the journal only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Protocol
+
+from multidict import CIMultiDictProxy
+
+from mockservers.core import Rejection
+from mockservers.crypto import ncp_signature
+
+from . import spec
+
+
+class CredentialLike(Protocol):
+    access_key: str
+    secret_key: str
+    state: str
+
+
+class CredentialLookup(Protocol):
+    def credential(self, access_key: str) -> CredentialLike | None: ...
+
+
+@dataclass(frozen=True)
+class GatewayRules:
+    """The config settings the check depends on."""
+
+    tolerance_ms: int = spec.TIMESTAMP_TOLERANCE_MS
+    accept_v1_signature_header: bool = False
+    signed_uri: str = "raw"
+    """``raw``: the request target exactly as received; ``strip_empty_query``: a trailing lone ``?`` is not signed."""
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    credential: CredentialLike
+    skew_ms: int
+    """Mock clock minus the request's timestamp (positive: the request is older)."""
+    signature_header: str
+
+
+def _fail(reason: str, detail: str) -> Rejection:
+    return Rejection(spec.GW_AUTH_FAILED, reason, detail=detail)
+
+
+def _single(headers: CIMultiDictProxy[str], name: str) -> str | None:
+    values = headers.getall(name, [])
+    if len(values) > 1:
+        raise _fail("header_repeated", f"{name} sent {len(values)} times")
+    return values[0] if values else None
+
+
+def signed_uri(raw_uri: str, rules: GatewayRules) -> str:
+    """The URI the gateway signs for a request line's target (see ``GatewayRules.signed_uri``)."""
+    if rules.signed_uri == "strip_empty_query" and raw_uri.endswith("?"):
+        return raw_uri[:-1]
+    return raw_uri
+
+
+def authenticate(
+    headers: CIMultiDictProxy[str],
+    method: str,
+    raw_uri: str,
+    now_ms: int,
+    credentials: CredentialLookup,
+    rules: GatewayRules,
+) -> Authenticated:
+    """Run the gateway check; return the caller's credential or raise the 401 rejection."""
+    timestamp = _single(headers, spec.HEADER_TIMESTAMP)
+    access_key = _single(headers, spec.HEADER_ACCESS_KEY)
+    signature = _single(headers, spec.HEADER_SIGNATURE)
+    header_used = spec.HEADER_SIGNATURE
+    if signature is None:
+        v1 = _single(headers, spec.HEADER_SIGNATURE_V1)
+        if v1 is not None and rules.accept_v1_signature_header:
+            signature, header_used = v1, spec.HEADER_SIGNATURE_V1
+        elif v1 is not None and timestamp is not None and access_key is not None:
+            raise _fail("signature_v1_header", f"signature sent as {spec.HEADER_SIGNATURE_V1}; this API needs {spec.HEADER_SIGNATURE}")
+    missing = [name for name, value in ((spec.HEADER_TIMESTAMP, timestamp), (spec.HEADER_ACCESS_KEY, access_key),
+                                         (spec.HEADER_SIGNATURE, signature)) if value is None]
+    if missing:
+        raise _fail("header_missing", "missing: " + ", ".join(missing))
+    assert timestamp is not None and access_key is not None and signature is not None
+    skew = _check_timestamp(timestamp, now_ms, rules.tolerance_ms)
+    credential = credentials.credential(access_key)
+    if credential is None:
+        raise _fail("access_key_unknown", f"access key {access_key[:64]!r} is not known")
+    uri = signed_uri(raw_uri, rules)
+    if not ncp_signature.verify(credential.secret_key, method, uri, timestamp, access_key, signature):
+        raise _fail("signature_mismatch", _diagnose(credential.secret_key, method, uri, timestamp, access_key, signature))
+    return Authenticated(credential, skew, header_used)
+
+
+def _check_timestamp(text: str, now_ms: int, tolerance_ms: int) -> int:
+    # seed: "the time elapsed since January 1, 1970 00:00:00 UTC in milliseconds ... invalid if the
+    # timestamp differs from the current time by more than 5 minutes".
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        raise _fail("timestamp_malformed", f"{spec.HEADER_TIMESTAMP} {text[:40]!r} is not decimal epoch milliseconds")
+    value = int(text)
+    skew = now_ms - value
+    if abs(skew) <= tolerance_ms:
+        return skew
+    if abs(now_ms - value * 1000) <= tolerance_ms + 1000:
+        raise _fail("timestamp_in_seconds", f"timestamp {value} is epoch seconds; milliseconds are required")
+    if skew > 0:
+        raise _fail("timestamp_expired", f"timestamp is {skew} ms older than the mock clock (tolerance {tolerance_ms} ms)")
+    raise _fail("timestamp_future", f"timestamp is {-skew} ms ahead of the mock clock (tolerance {tolerance_ms} ms)")
+
+
+def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: str, signature: str) -> str:
+    """Journal-only: which common mistake reproduces the received signature, if any."""
+    explanation = ncp_signature.explain(secret, method, uri, timestamp, access_key, signature)
+    expected_string = ncp_signature.string_to_sign(method, uri, timestamp, access_key)
+    if explanation is None:
+        return f"no known variant reproduces it; expected string to sign {expected_string!r}"
+    return "; ".join(explanation.mistakes()) + f" (expected string to sign {expected_string!r})"
+
+
+def header_names(headers: Mapping[str, str]) -> list[str]:
+    """The gateway headers present, as the client spelled them (journal notes)."""
+    wanted = {spec.HEADER_TIMESTAMP, spec.HEADER_ACCESS_KEY, spec.HEADER_SIGNATURE, spec.HEADER_SIGNATURE_V1}
+    return [name for name in headers if name.lower() in wanted]

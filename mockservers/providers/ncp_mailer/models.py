@@ -1,0 +1,279 @@
+"""The ncp-mailer mock's config and state: credentials, templates, mail requests and their mails.
+
+Delivery is simulated: a mail is "S" (sent successfully) as soon as it is
+accepted, "R" (ready) while its reservation lies ahead of the mock clock or
+while it waits for confirmation (``confirmAndSend``), and whatever a test sets
+through :meth:`NcpMailerModel.set_mail_status` (``POST /__mock__/mails/{id}/status``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from mockservers.core import MockClock, MockConfig
+
+from . import spec
+from .gateway import GatewayRules
+from .validation import DraftRules, MailDraft, Recipient, Template
+
+
+@dataclass(kw_only=True)
+class NcpMailerConfig(MockConfig):
+    """Settings of the ncp-mailer mock (overridable from the CLI ``--set ncp-mailer.KEY=VALUE`` or fixtures)."""
+
+    access_key: str = spec.DEFAULT_ACCESS_KEY
+    """The default credential's access key (``x-ncp-iam-access-key``)."""
+    secret_key: str = spec.DEFAULT_SECRET_KEY
+    """The default credential's secret key (HMAC key, used as UTF-8)."""
+    verify_signature: bool = True
+    """False: the gateway check is skipped entirely (benchmarks, quick experiments)."""
+    timestamp_tolerance_ms: int = spec.TIMESTAMP_TOLERANCE_MS
+    """Largest accepted |mock clock - timestamp|; 300000 accepts exactly 5 minutes (seed: "more than 5 minutes" is invalid)."""
+    accept_v1_signature_header: bool = False
+    """Also take the signature from ``x-ncp-apigw-signature-v1`` (NAVER's sample does this; fact sheet [code])."""
+    signed_uri: str = "raw"
+    """``raw``: sign the request target exactly as received, a lone trailing ``?`` included; ``strip_empty_query``: not."""
+    create_status: int = 201
+    """Status of a successful createMailRequest: 201 (API reference); clients accept 200/201/202 (fact sheet [code])."""
+    strict_addresses: bool = False
+    """True: addresses must pass the WHATWG rule (rejects the seed's ``naver_.com`` example addresses)."""
+    missing_parameter: str = "keep"
+    """A ``${name}`` with no parameter: ``keep`` it as written, make it ``empty``, or ``reject`` the request."""
+    regions_share_data: bool = False
+    """False: a request made under /api/v1-sgn is not visible under /api/v1 (regions are separate systems)."""
+
+    def __post_init__(self) -> None:
+        if self.create_status not in {200, 201, 202}:
+            raise ValueError("create_status must be 200, 201 or 202")
+        if self.missing_parameter not in {"keep", "empty", "reject"}:
+            raise ValueError("missing_parameter must be 'keep', 'empty' or 'reject'")
+        if self.signed_uri not in {"raw", "strip_empty_query"}:
+            raise ValueError("signed_uri must be 'raw' or 'strip_empty_query'")
+        if self.timestamp_tolerance_ms < 0:
+            raise ValueError("timestamp_tolerance_ms must not be negative")
+
+    def gateway_rules(self) -> GatewayRules:
+        return GatewayRules(self.timestamp_tolerance_ms, self.accept_v1_signature_header, self.signed_uri)
+
+    def draft_rules(self) -> DraftRules:
+        return DraftRules(self.strict_addresses, self.missing_parameter)  # type: ignore[arg-type]
+
+
+@dataclass
+class Credential:
+    """An access key / secret key pair and the state of its account."""
+
+    access_key: str
+    secret_key: str
+    state: str = "active"
+
+    def to_json(self) -> dict[str, str]:
+        return {"accessKey": self.access_key, "secretKey": self.secret_key, "state": self.state}
+
+
+@dataclass
+class Mail:
+    """One stored mail (one per recipient when ``individual``)."""
+
+    mail_id: str
+    request_id: str
+    region: str
+    title: str
+    body: str
+    recipients: tuple[Recipient, ...]
+    sender_address: str | None
+    sender_name: str | None
+    template_sid: int | None
+    template_name: str | None
+    advertising: bool
+    references_header: str | None
+    request_ms: int
+    reservation_ms: int | None
+    confirm_and_send: bool
+    requester_ip: str
+    unfilled: tuple[str, ...] = ()
+    status_override: str | None = None
+
+    def status(self, now_ms: int) -> str:
+        """Delivery status at mock time ``now_ms`` (see the module docstring)."""
+        if self.status_override is not None:
+            return self.status_override
+        if self.confirm_and_send or (self.reservation_ms is not None and self.reservation_ms > now_ms):
+            return "R"
+        return "S"
+
+    def send_ms(self, now_ms: int) -> int | None:
+        if self.status(now_ms) not in spec.FINISHED_STATUSES:
+            return None
+        return self.reservation_ms if self.reservation_ms is not None else self.request_ms
+
+    def representative_recipient(self) -> str:
+        """API reference: ``xxx@domain.com(9)`` for a mail sent to 10 addresses."""
+        first = self.recipients[0].address
+        return first if len(self.recipients) == 1 else f"{first}({len(self.recipients) - 1})"
+
+    def to_payload(self) -> dict[str, Any]:
+        """What the message store keeps: the rendered mail."""
+        return {
+            "mailId": self.mail_id,
+            "requestId": self.request_id,
+            "region": self.region,
+            "senderAddress": self.sender_address,
+            "senderName": self.sender_name,
+            "title": self.title,
+            "body": self.body,
+            "recipients": [r.to_json() for r in self.recipients],
+            "advertising": self.advertising,
+            "reservationUtc": self.reservation_ms,
+        }
+
+
+@dataclass
+class MailRequest:
+    """One createMailRequest call and the mails it produced."""
+
+    request_id: str
+    region: str
+    request_ms: int
+    reservation_ms: int | None
+    mails: list[Mail] = field(default_factory=list)
+
+
+class NcpMailerModel:
+    """Credentials, templates, requests and mails of the ncp-mailer mock (thread-safe)."""
+
+    def __init__(self, config: NcpMailerConfig, clock: MockClock) -> None:
+        self.config = config
+        self.clock = clock
+        self._lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Default credential only; no templates, requests or mails; id counter restarted."""
+        with self._lock:
+            self._credentials: dict[str, Credential] = {
+                self.config.access_key: Credential(self.config.access_key, self.config.secret_key)
+            }
+            self._templates: dict[int, Template] = {}
+            self._requests: OrderedDict[tuple[str, str], MailRequest] = OrderedDict()
+            self._mails: dict[tuple[str, str], Mail] = {}
+            self._mail_count = 0
+            self._sequence = itertools.count(1)
+
+    # --- credentials -------------------------------------------------------------
+    @property
+    def access_key(self) -> str:
+        return self.config.access_key
+
+    @property
+    def secret_key(self) -> str:
+        return self.config.secret_key
+
+    def credential(self, access_key: str) -> Credential | None:
+        with self._lock:
+            return self._credentials.get(access_key)
+
+    def credentials(self) -> list[Credential]:
+        with self._lock:
+            return list(self._credentials.values())
+
+    def add_credential(self, access_key: str | None = None, secret_key: str | None = None, state: str = "active") -> Credential:
+        """Add (or replace) a credential; missing keys are generated. ``state``: see ``spec.ACCOUNT_STATES``."""
+        if state not in spec.ACCOUNT_STATES:
+            raise ValueError(f"state must be one of {', '.join(spec.ACCOUNT_STATES)}")
+        credential = Credential(access_key or secrets.token_hex(10).upper(), secret_key or secrets.token_urlsafe(30), state)
+        if not credential.access_key or not credential.secret_key:
+            raise ValueError("access key and secret key must not be empty")
+        with self._lock:
+            self._credentials[credential.access_key] = credential
+        return credential
+
+    def remove_credential(self, access_key: str) -> bool:
+        with self._lock:
+            return self._credentials.pop(access_key, None) is not None
+
+    # --- templates -----------------------------------------------------------------
+    def templates(self) -> dict[int, Template]:
+        with self._lock:
+            return dict(self._templates)
+
+    def add_template(self, sid: int, title: str, body: str, *, name: str | None = None,
+                     sender_address: str | None = None, sender_name: str | None = None) -> Template:
+        template = Template(sid, name or f"template-{sid}", title, body, sender_address, sender_name)
+        with self._lock:
+            self._templates[sid] = template
+        return template
+
+    # --- requests and mails ----------------------------------------------------------
+    def _key(self, region: str, ident: str) -> tuple[str, str]:
+        return ("*" if self.config.regions_share_data else region, ident)
+
+    def _new_id(self, now_ms: int) -> str:
+        """20 digits, ``yyyyMMdd`` (KST) + a 12-digit sequence, like the reference's ``20181126000000246001``."""
+        day = (datetime.fromtimestamp(0, timezone.utc) + timedelta(milliseconds=now_ms + spec.KST_OFFSET_MS)).strftime("%Y%m%d")
+        return f"{day}{next(self._sequence):012d}"
+
+    def create(self, region: str, draft: MailDraft, requester_ip: str) -> MailRequest:
+        """Store a validated request and one :class:`Mail` per rendered mail."""
+        now = self.clock.now_ms()
+        with self._lock:
+            request = MailRequest(self._new_id(now), region, now, draft.reservation_ms)
+            template = draft.template
+            for rendered in draft.mails:
+                mail = Mail(
+                    mail_id=self._new_id(now), request_id=request.request_id, region=region,
+                    title=rendered.title, body=rendered.body, recipients=rendered.recipients,
+                    sender_address=draft.sender_address, sender_name=draft.sender_name,
+                    template_sid=template.sid if template else None, template_name=template.name if template else None,
+                    advertising=draft.advertising, references_header=draft.references_header,
+                    request_ms=now, reservation_ms=draft.reservation_ms, confirm_and_send=draft.confirm_and_send,
+                    requester_ip=requester_ip, unfilled=rendered.unfilled,
+                )
+                request.mails.append(mail)
+                self._mails[self._key(region, mail.mail_id)] = mail
+            self._requests[self._key(region, request.request_id)] = request
+            self._mail_count += len(request.mails)
+            self._evict()
+        return request
+
+    def _evict(self) -> None:
+        """Keep at most ``message_capacity`` mails (oldest requests go first), like the message store."""
+        while self._mail_count > self.config.message_capacity and len(self._requests) > 1:
+            _, oldest = self._requests.popitem(last=False)
+            for mail in oldest.mails:
+                self._mails.pop(self._key(oldest.region, mail.mail_id), None)
+            self._mail_count -= len(oldest.mails)
+
+    def request(self, region: str, request_id: str) -> MailRequest | None:
+        with self._lock:
+            return self._requests.get(self._key(region, request_id))
+
+    def mail(self, region: str, mail_id: str) -> Mail | None:
+        with self._lock:
+            return self._mails.get(self._key(region, mail_id))
+
+    def requests(self) -> list[MailRequest]:
+        """Every stored request, oldest first (all regions)."""
+        with self._lock:
+            return list(self._requests.values())
+
+    def mails(self) -> list[Mail]:
+        """Every stored mail, oldest first (all regions)."""
+        return [mail for request in self.requests() for mail in request.mails]
+
+    def set_mail_status(self, mail_id: str, status: str | None) -> Mail:
+        """Force a mail's delivery status (``None`` returns to the simulated one); KeyError if unknown."""
+        if status is not None and status not in spec.STATUS_CODES:
+            raise ValueError(f"status must be one of {', '.join(spec.STATUS_CODES)}")
+        with self._lock:
+            for (_, ident), mail in self._mails.items():
+                if ident == mail_id:
+                    mail.status_override = status
+                    return mail
+        raise KeyError(mail_id)

@@ -1,0 +1,49 @@
+"""``${name}`` substitution in titles and bodies (seed example: ``"Hello, ${customer_name}. "``).
+
+One pass, left to right: a parameter value that itself contains ``${...}`` is
+inserted as text, never expanded again. What happens to a placeholder with no
+parameter is the ``missing`` policy (config ``missing_parameter``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+from . import spec
+
+MissingPolicy = Literal["keep", "empty", "reject"]
+
+PLACEHOLDER = re.compile(spec.PLACEHOLDER_PATTERN)
+
+
+@dataclass(frozen=True)
+class Filled:
+    text: str
+    missing: tuple[str, ...]
+    """Placeholder names that had no parameter, in order of first appearance."""
+
+
+def fill(text: str, parameters: Mapping[str, str], missing: MissingPolicy = "keep") -> Filled:
+    """Replace every ``${name}`` whose ``name`` is in ``parameters``.
+
+    Unknown names are kept as written (``keep``), removed (``empty``) or only
+    reported (``reject``: the caller turns ``missing`` into an error).
+    """
+    unknown: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in parameters:
+            return parameters[name]
+        if name not in unknown:
+            unknown.append(name)
+        return "" if missing == "empty" else match.group(0)
+
+    return Filled(PLACEHOLDER.sub(replace, text), tuple(unknown))
+
+
+def placeholders(text: str) -> list[str]:
+    """The distinct placeholder names in ``text``, in order."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(text)))
