@@ -1,0 +1,140 @@
+"""Opening ``encryptedRequest``: decode, decrypt, parse, with one failure at the end.
+
+Every path runs the same steps over a buffer of about the same size: decode
+the text (base64 or hex), decrypt the whole buffer (CBC: and unpad it), and
+try to parse the result as UTF-8 JSON. When a step fails, the later steps
+still run on stand-in bytes; only then is the *first* failure raised. The
+caller maps every failure to one response (spec.DECRYPTION_FAILED), so neither
+the answer nor its timing says which step failed: no padding oracle.
+
+Parsing is part of the envelope on purpose: with CBC a wrong key or a tampered
+ciphertext passes the padding check about once in 256 tries and yields garbage;
+if "garbage" were answered differently from "bad padding", that difference
+would be a padding oracle.
+
+Nothing here knows about HTTP; failures are :class:`CryptoError` with a
+precise ``reason`` for the journal.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mockservers.crypto import CryptoError, DecryptionFailed, EncodingError, aes_cbc, aes_gcm
+from mockservers.crypto.encoding import b64decode_strict
+
+from . import spec
+from .credentials import Credential
+
+_GCM_MIN = spec.GCM_NONCE_BYTES + spec.GCM_TAG_BYTES
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A decrypted request: the parsed JSON plaintext and, for GCM, the nonce it used."""
+
+    payload: Any
+    nonce: bytes | None
+    ciphertext_bytes: int
+    fingerprint: bytes
+    """SHA-256 of the decoded ciphertext: tells an identical replay from a nonce reused for new data."""
+
+
+def open_request(method: spec.Method, credential: Credential, text: str, *, hex_case: str = "lower") -> Opened:
+    """Decode, decrypt and parse ``text`` as ``method`` with ``credential``.
+
+    Raises :class:`CryptoError` whose ``reason`` is the first step that failed:
+    ``not_base64``, ``not_hex``, ``hex_not_lowercase``, ``cbc_empty``,
+    ``cbc_length_not_block_multiple``, ``cbc_bad_padding``, ``gcm_too_short``,
+    ``gcm_tag_mismatch``, ``plaintext_not_utf8``, ``plaintext_not_json``,
+    ``plaintext_too_deep``.
+    """
+    data, failure = _decode(method, text, hex_case)
+    nonce: bytes | None = None
+    if method.cipher == "cbc":
+        assert credential.iv is not None
+        outcome = aes_cbc.decrypt_uniform(credential.key, credential.iv, data)
+        plaintext = outcome.plaintext
+        failure = failure or outcome.failure
+    else:
+        if len(data) < _GCM_MIN:
+            failure = failure or DecryptionFailed(
+                "gcm_too_short", f"{len(data)} bytes; nonce ({spec.GCM_NONCE_BYTES}) and tag ({spec.GCM_TAG_BYTES}) alone are {_GCM_MIN}"
+            )
+            data = data + bytes(_GCM_MIN - len(data))
+        nonce, sealed = data[: spec.GCM_NONCE_BYTES], data[spec.GCM_NONCE_BYTES :]
+        try:
+            plaintext = aes_gcm.decrypt(credential.key, nonce, sealed)
+        except DecryptionFailed as error:
+            failure = failure or error
+            plaintext = sealed[: -spec.GCM_TAG_BYTES]
+    payload, parse_failure = _parse(plaintext)
+    failure = failure or parse_failure
+    if failure is not None:
+        raise failure
+    return Opened(payload=payload, nonce=nonce, ciphertext_bytes=len(data), fingerprint=hashlib.sha256(data).digest())
+
+
+def _decode(method: spec.Method, text: str, hex_case: str) -> tuple[bytes, CryptoError | None]:
+    """The ciphertext bytes, or stand-in zero bytes of about the same size and the failure."""
+    if method.encoding == "base64":
+        try:
+            return b64decode_strict(text), None
+        except EncodingError as error:
+            return bytes(len(text) * 3 // 4), error
+    try:
+        data = binascii.unhexlify(text)
+    except (binascii.Error, ValueError) as error:  # odd length, non-hex or non-ASCII characters
+        return bytes(len(text) // 2), EncodingError("not_hex", str(error))
+    if hex_case == "lower" and text != data.hex():
+        return data, EncodingError("hex_not_lowercase", "upper-case hex digits; 11257 takes lowercase hex")
+    return data, None
+
+
+def _parse(plaintext: bytes) -> tuple[Any, CryptoError | None]:
+    """UTF-8 JSON (fact sheet: the CBC scripts encrypt ``json`` text); strict: no NaN/Infinity."""
+    try:
+        text = plaintext.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, DecryptionFailed("plaintext_not_utf8", str(error))
+    try:
+        return json.loads(text, parse_constant=_reject_constant), None
+    except ValueError as error:
+        return None, DecryptionFailed("plaintext_not_json", str(error))
+    except RecursionError:
+        return None, DecryptionFailed("plaintext_too_deep", "JSON nesting too deep")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def diagnose(method: spec.Method, text: str) -> str | None:
+    """A guess, for the journal only, at why ``text`` failed under ``method`` (wrong eCode, wrong encoding).
+
+    Never part of the response: it depends only on what the caller sent, but
+    the caller gets one uniform answer anyway.
+    """
+    stripped = text.strip()
+    is_hex = len(stripped) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in stripped) and bool(stripped)
+    try:
+        decoded: bytes | None = b64decode_strict(stripped) if stripped else None
+    except EncodingError:
+        decoded = None
+    if method.encoding == "hex" and not is_hex and decoded is not None:
+        return "encryptedRequest looks like base64, but x-eCode 11257 takes hex: 11256 or 11258 meant?"
+    if method.encoding == "base64" and is_hex:
+        return "encryptedRequest looks like hex: x-eCode 11257 meant?"
+    if decoded is None:
+        if "-" in stripped or "_" in stripped:
+            return "encryptedRequest looks like URL-safe base64; standard base64 (+ /, = padding) expected"
+        return None
+    if method.cipher == "gcm" and len(decoded) % 16 == 0:
+        return "a whole number of AES blocks: a CBC ciphertext (x-eCode 11256) sent as 11258?"
+    if method.cipher == "cbc" and len(decoded) % 16 and len(decoded) >= _GCM_MIN:
+        return "not a whole number of AES blocks: a GCM nonce || ciphertext || tag (x-eCode 11258) sent as CBC, or cut short?"
+    return None

@@ -1,0 +1,143 @@
+"""HTTP layer of the netcore-ce mock: authenticate -> headers -> body -> decrypt -> validate -> store.
+
+No state of its own: everything comes from the model on the application.
+"""
+
+from __future__ import annotations
+
+import json
+from aiohttp import web
+
+from mockservers.core import Rejection
+from mockservers.core import context as ctx
+from mockservers.core.control import ControlError, control_error, json_response, read_control_json
+from mockservers.crypto import CryptoError
+
+from . import spec
+from .activities import validate_activities
+from .credentials import CredentialError, parse_registration
+from .envelope import diagnose, open_request
+from .models import NetcoreCeModel
+
+MODEL: web.AppKey[NetcoreCeModel] = web.AppKey("netcore_ce.model", NetcoreCeModel)
+
+
+async def upload_activities(request: web.Request) -> web.Response:
+    """``POST /v1/activity/upload`` (seed Step 3) with one of the three eCodes."""
+    model = request.app[MODEL]
+    config = model.config
+    model.authenticate(request.headers.get(spec.HEADER_AUTHORIZATION))
+    if config.require_json_content_type and request.content_type != "application/json":
+        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=f"Content-Type {request.content_type!r}")
+    ecode_text = _required_header(request, spec.HEADER_ECODE)
+    asset = _required_header(request, spec.HEADER_ASSET)
+    method = _method(ecode_text)
+    credential = model.credential_for(asset, method)
+    ctx.note(request, ecode=method.ecode, method=method.name, asset=asset)
+
+    text = _encrypted_request(request)
+    try:
+        opened = open_request(method, credential, text, hex_case=config.hex_case)
+    except CryptoError as error:
+        # One answer for every failure (spec.DECRYPTION_FAILED); the reason goes to the journal only.
+        hint = diagnose(method, text)
+        if hint:
+            ctx.note(request, hint=hint)
+        detail = f"{error.detail}; {hint}" if error.detail and hint else (error.detail or hint or None)
+        raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=detail) from None
+    ctx.note(request, ciphertext_bytes=opened.ciphertext_bytes)
+    if opened.nonce is not None:
+        ctx.note(request, nonce=opened.nonce.hex())
+        use = model.remember_nonce(credential, opened.nonce, opened.fingerprint)
+        if use == "replay":
+            ctx.warn(request, "gcm_replay")
+        elif use == "reused":
+            if config.gcm_nonce_reuse == "reject":
+                raise Rejection(
+                    spec.NONCE_REUSED, "gcm_nonce_reused", detail=f"nonce {opened.nonce.hex()} already used with this key for other data"
+                )
+            ctx.warn(request, "gcm_nonce_reused")
+
+    for warning in validate_activities(opened.payload, asset, model.rules, model.clock.now_ms()):
+        ctx.warn(request, warning)
+    transaction_id = model.new_transaction_id()
+    for index, activity in enumerate(opened.payload):
+        ctx.store_message(
+            request,
+            message_id=f"{transaction_id}-{index}",
+            kind="activity",
+            payload=activity,
+            asset=asset,
+            ecode=method.ecode,
+            method=method.name,
+            transaction_id=transaction_id,
+            index=index,
+        )
+    return ctx.json_response(
+        {
+            "status": "success",
+            "message": "Activities uploaded successfully",
+            "data": {"transaction_id": transaction_id, "count": len(opened.payload)},
+        },
+        status=config.success_status,
+    )
+
+
+def _required_header(request: web.Request, name: str) -> str:
+    value = request.headers.get(name)
+    if value is None or not value.strip():
+        raise Rejection(
+            spec.MISSING_HEADER, f"{name.lower().replace('-', '_')}_missing", field=name, message=f"Missing required header {name}"
+        )
+    return value.strip()
+
+
+def _method(ecode_text: str) -> spec.Method:
+    method = spec.METHODS_BY_HEADER.get(ecode_text)
+    if method is None:
+        raise Rejection(spec.INVALID_ECODE, "ecode_unknown", field=spec.HEADER_ECODE, detail=f"x-eCode {ecode_text[:40]!r}")
+    return method
+
+
+def _encrypted_request(request: web.Request) -> str:
+    """The ``encryptedRequest`` string of the JSON body (seed Step 3 ``--data``)."""
+    raw = ctx.body(request)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise Rejection(spec.INVALID_BODY, "body_not_json", detail=str(error)[:200]) from None
+    if not isinstance(body, dict):
+        raise Rejection(spec.INVALID_BODY, "body_not_object", detail=f"body is a JSON {type(body).__name__}")
+    if spec.BODY_FIELD not in body:
+        raise Rejection(spec.INVALID_BODY, "encrypted_request_missing", field=spec.BODY_FIELD)
+    value = body[spec.BODY_FIELD]
+    if not isinstance(value, str):
+        raise Rejection(spec.INVALID_BODY, "encrypted_request_not_string", field=spec.BODY_FIELD, detail=type(value).__name__)
+    for name in body:
+        if name != spec.BODY_FIELD:
+            ctx.warn(request, f"unknown_body_field:{name}")
+    return value
+
+
+# --- control API: /__mock__/assets ------------------------------------------------
+async def register_asset(request: web.Request) -> web.Response:
+    """``POST /__mock__/assets``: ``{"asset", "key", "iv", "ecodes"}`` as the customer shares them."""
+    model = request.app[MODEL]
+    try:
+        body = await read_control_json(request)
+        registration = parse_registration(body, strict_alphabet=model.config.strict_key_alphabet)
+    except (ControlError, CredentialError) as error:
+        return control_error(str(error))
+    return json_response(model.register(registration))
+
+
+async def list_assets(request: web.Request) -> web.Response:
+    return json_response({"assets": request.app[MODEL].assets()})
+
+
+async def delete_asset(request: web.Request) -> web.Response:
+    asset = request.match_info["asset"]
+    if not request.app[MODEL].remove(asset):
+        return control_error(f"unknown asset {asset!r}", status=404)
+    return json_response({"deleted": asset})
+
