@@ -135,7 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
         for provider_id, values in settings.items():
             known[provider_id].make_config(values)  # fail fast on a bad setting
-    except (ValueError, OSError) as error:
+    except SystemExit as error:  # settings_from's usage errors: exit 2 like any other bad setting
+        if not isinstance(error.code, str):
+            raise
+        print(f"bad settings: {error.code}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, OSError) as error:
         print(f"bad settings: {error}", file=sys.stderr)
         return 2
     try:

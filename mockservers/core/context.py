@@ -65,8 +65,14 @@ def store_message(request: web.Request, *, message_id: str, kind: str, payload: 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A compact JSON response (what providers send)."""
+    try:
+        encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (a payload's "\ud800" escape, a header's undecodable bytes) have
+        # no UTF-8 form; JSON's \u escapes carry them losslessly.
+        encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii")
     return web.Response(
-        body=json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+        body=encoded,
         status=status,
         content_type="application/json",
         headers=headers,

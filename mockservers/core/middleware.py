@@ -18,6 +18,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
+from .context import json_response
 from .errors import Rejection
 from .journal import JournalEntry
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
@@ -76,7 +77,10 @@ async def _dispatch(request: web.Request, handler: Handler, state: MockState, to
         return _rejected(entry, rejection, state)
     except web.HTTPException as http_error:
         reason = {404: "route_not_found", 405: "method_not_allowed"}.get(http_error.status, f"http_{http_error.status}")
-        return _rejected(entry, provider.reject_status(http_error.status, reason, detail=http_error.reason), state)
+        base = provider.reject_status(http_error.status, reason, detail=http_error.reason)
+        # RFC 9110 section 15.5.6: a 405 must list the allowed methods.
+        allow = {"Allow": http_error.headers["Allow"]} if "Allow" in http_error.headers else None
+        return _rejected(entry, Rejection(base.kind, base.reason, detail=base.detail, headers=allow), state)
     except DroppedConnection:
         raise
     except Exception as error:  # the mock's own bug: still answer in the provider's shape
@@ -119,8 +123,6 @@ def _rejected(entry: JournalEntry, rejection: Rejection, state: MockState) -> we
     entry.reason = rejection.reason
     entry.field = rejection.field
     entry.detail = rejection.detail
-    from .context import json_response  # local import: context imports state, not middleware
-
     return json_response(rendered.body, status=rendered.status, headers={**rendered.headers, **rejection.headers})
 
 

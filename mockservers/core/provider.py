@@ -103,6 +103,12 @@ def config_with(config: ConfigT, overrides: Mapping[str, Any]) -> ConfigT:
 
 def _coerce(value: Any, hint: Any) -> Any:
     if not isinstance(value, str):
+        # A wrong type from a JSON --config file or a fixture would otherwise only
+        # fail later, inside a request; refuse it here.
+        if hint in (int, float, str) and (isinstance(value, bool) or not isinstance(value, (int, float) if hint is float else hint)):
+            raise ValueError(f"not {'a' if hint is not int else 'an'} {hint.__name__}: {value!r}")
+        if hint is bool and not isinstance(value, bool):
+            raise ValueError(f"not a boolean: {value!r}")
         return value
     if hint is bool:
         if value.lower() in {"1", "true", "yes", "on"}:

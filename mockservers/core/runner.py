@@ -47,9 +47,7 @@ async def start_mock(app: web.Application, host: str = DEFAULT_HOST, port: int =
     except BaseException:
         await runner.cleanup()
         raise
-    server = site._server  # aiohttp exposes the bound socket only here
-    assert server is not None and server.sockets
-    bound_host, bound_port = server.sockets[0].getsockname()[:2]
+    bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     return RunningMock(app=app, runner=runner, url=f"http://{shown}:{bound_port}", host=bound_host, port=bound_port)
 
