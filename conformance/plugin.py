@@ -14,13 +14,15 @@ every request and the exact reason of each rejection.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Protocol
 
 import pytest
 
-from mockservers.core import MockHandle, MockPool, providers
+from mockservers.core import MockHandle, MockPool
+from mockservers.core.registry import provider_ids
 
-from .framework import Report, get_suite, load_factory, run_suite
+if TYPE_CHECKING:  # the framework (and every provider) loads only when a conformance run needs it
+    from .framework import Report
 
 _HANDLES = pytest.StashKey[list[MockHandle]]()
 
@@ -60,7 +62,7 @@ def _named_fixture(provider_id: str) -> Callable[..., MockHandle]:
     return pytest.fixture(name=fixture.__name__)(fixture)
 
 
-for _provider_id in providers():
+for _provider_id in provider_ids():
     globals()[_provider_id.replace("-", "_") + "_mock"] = _named_fixture(_provider_id)
 
 
@@ -85,6 +87,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Report | None]:
     """``conformance_report(provider_id)``: the suite's report for the chosen client, run once per session."""
+    from .framework import get_suite, load_factory, run_suite
+
     factories: dict[str, str] = {}
     for item in request.config.getoption("--conformance-client"):
         provider_id, sep, spec = item.partition("=")

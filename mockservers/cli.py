@@ -40,12 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """Per-provider overrides from ``--config``, provider hooks and ``--set`` (later wins)."""
+    """Per-provider overrides from ``--config``, provider hooks and ``--set`` (later wins).
+
+    Raises ``ValueError`` (or ``TypeError``, ``OSError``) on unusable settings.
+    """
     settings: dict[str, dict[str, Any]] = {}
     if args.config is not None:
         loaded = json.loads(args.config.read_text(encoding="utf-8"))
         if not isinstance(loaded, dict):
-            raise SystemExit("--config must hold a JSON object keyed by provider id")
+            raise ValueError("--config must hold a JSON object keyed by provider id")
         for provider_id, values in loaded.items():
             settings.setdefault(provider_id, {}).update(values)
     for provider in providers().values():
@@ -56,11 +59,11 @@ def settings_from(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         target, sep, value = item.partition("=")
         provider_id, dot, key = target.partition(".")
         if not sep or not dot:
-            raise SystemExit(f"--set wants ID.KEY=VALUE, got {item!r}")
+            raise ValueError(f"--set wants ID.KEY=VALUE, got {item!r}")
         settings.setdefault(provider_id, {})[key] = value
     unknown = sorted(set(settings) - set(providers()))
     if unknown:
-        raise SystemExit(f"unknown provider(s) in settings: {', '.join(unknown)}")
+        raise ValueError(f"unknown provider(s) in settings: {', '.join(unknown)}")
     return settings
 
 
@@ -135,11 +138,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
         for provider_id, values in settings.items():
             known[provider_id].make_config(values)  # fail fast on a bad setting
-    except SystemExit as error:  # settings_from's usage errors: exit 2 like any other bad setting
-        if not isinstance(error.code, str):
-            raise
-        print(f"bad settings: {error.code}", file=sys.stderr)
-        return 2
     except (ValueError, TypeError, OSError) as error:
         print(f"bad settings: {error}", file=sys.stderr)
         return 2

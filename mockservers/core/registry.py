@@ -1,11 +1,15 @@
 """Finds the provider mocks: every package under ``mockservers.providers`` with a ``PROVIDER``.
 
-Adding a provider is adding its package; nothing here changes.
+Adding a provider is adding its package; nothing here changes. Convention: a
+provider's id is its package name with ``-`` for ``_`` (``ncp_mailer`` is
+``ncp-mailer``), so the ids are known without importing any provider
+(:func:`provider_ids`), which keeps the pytest plugin's import cheap.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from functools import cache
 from typing import Any
@@ -27,6 +31,13 @@ def providers() -> dict[str, Provider[Any, Any]]:
             found.append(provider)
     found.sort(key=lambda p: p.port_offset)
     return {p.id: p for p in found}
+
+
+def provider_ids() -> list[str]:
+    """Provider ids from the package names alone, without importing the providers."""
+    spec = importlib.util.find_spec("mockservers.providers")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(locations) if info.ispkg)
 
 
 def get_provider(provider_id: str) -> Provider[Any, Any]:

@@ -52,3 +52,10 @@ def test_registry_finds_netcore_email_with_its_offset() -> None:
 def test_unknown_provider_is_a_key_error_naming_the_known_ones() -> None:
     with pytest.raises(KeyError, match="netcore-email"):
         get_provider("no-such-provider")
+
+
+def test_provider_ids_follow_the_package_naming_convention() -> None:
+    """The plugin names fixtures from package names without importing providers: ids must match."""
+    from mockservers.core.registry import provider_ids, providers
+
+    assert provider_ids() == sorted(providers())
