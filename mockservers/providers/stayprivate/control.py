@@ -1,0 +1,93 @@
+"""stayprivate control routes under ``/__mock__/`` (never journaled, never faulted).
+
+- ``POST /__mock__/companies``: register or replace a company
+  ``{"company_api_id", "public_key_pem", "domains": [...], "api_enabled": true}``.
+- ``GET /__mock__/companies``, ``DELETE /__mock__/companies/{companyApiId}``.
+- ``GET /__mock__/emails`` and ``GET /__mock__/emails/{emailRef}``: every email
+  (prepared or sent) with attachment metadata.
+- ``GET /__mock__/emails/{emailRef}/attachments/{fileRef}``: the attachment's bytes.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from mockservers.core.control import ControlError, control_error, json_response, read_control_json
+
+from . import spec
+from .companies import RegistrationError, make_company
+from .handlers import MODEL
+
+
+def add_control_routes(app: web.Application) -> None:
+    app.router.add_post(spec.COMPANIES_CONTROL_PATH, register_company)
+    app.router.add_get(spec.COMPANIES_CONTROL_PATH, list_companies)
+    app.router.add_delete(spec.COMPANIES_CONTROL_PATH + "/{companyApiId}", delete_company)
+    app.router.add_get(spec.EMAILS_CONTROL_PATH, list_emails)
+    app.router.add_get(spec.EMAILS_CONTROL_PATH + "/{emailRef}", get_email)
+    app.router.add_get(spec.EMAILS_CONTROL_PATH + "/{emailRef}/attachments/{fileRef}", get_attachment)
+
+
+async def register_company(request: web.Request) -> web.Response:
+    """The mock's "StayPrivate dashboard": register a company's public key and domains."""
+    model = request.app[MODEL]
+    try:
+        spec_ = await read_control_json(request)
+        if not isinstance(spec_, dict):
+            raise ControlError("body must be a JSON object")
+        unknown = sorted(set(spec_) - {"company_api_id", "public_key_pem", "domains", "api_enabled"})
+        if unknown:
+            raise ControlError(f"unknown field(s): {', '.join(unknown)}")
+        company = make_company(
+            spec_.get("company_api_id"),
+            spec_.get("public_key_pem"),
+            spec_.get("domains"),
+            api_enabled=spec_.get("api_enabled", True),
+            min_key_bits=model.config.min_rsa_key_bits,
+        )
+    except (ControlError, RegistrationError) as error:
+        return control_error(str(error))
+    replaced = model.companies.register(company)
+    body = {**company.to_json(), "replaced": replaced}
+    return json_response(body, status=200 if replaced else 201)
+
+
+async def list_companies(request: web.Request) -> web.Response:
+    return json_response({"companies": [c.to_json() for c in request.app[MODEL].companies.all()]})
+
+
+async def delete_company(request: web.Request) -> web.Response:
+    company_id = request.match_info["companyApiId"]
+    if not request.app[MODEL].companies.remove(company_id):
+        return control_error(f"no company {company_id!r}", status=404)
+    return json_response({"removed": company_id})
+
+
+async def list_emails(request: web.Request) -> web.Response:
+    model = request.app[MODEL]
+    return json_response({"emails": [e.to_json() for e in model.emails()], "evicted": model.evicted_emails})
+
+
+async def get_email(request: web.Request) -> web.Response:
+    email = request.app[MODEL].email(request.match_info["emailRef"])
+    if email is None:
+        return control_error("no such emailRef", status=404)
+    return json_response(email.to_json())
+
+
+async def get_attachment(request: web.Request) -> web.Response:
+    """The stored bytes, with their content type, name (percent-encoded UTF-8) and SHA-256 in headers."""
+    attachment = request.app[MODEL].attachment_bytes(request.match_info["emailRef"], request.match_info["fileRef"])
+    if attachment is None:
+        return control_error("no such attachment", status=404)
+    return web.Response(
+        body=attachment.data,
+        content_type=attachment.content_type,
+        headers={
+            "X-File-Name": quote(attachment.file_name, safe=""),
+            "X-Sha256": attachment.sha256,
+            "X-Req-ESign-Flag": "Y" if attachment.esign else "N",
+        },
+    )

@@ -1,0 +1,525 @@
+"""StayPrivate rules: authentication, the prepare / upload / delete / send state machine, validation.
+
+Everything here raises :class:`Rejection` with a precise reason; nothing here
+knows about HTTP beyond header values, parsed JSON and parsed form parts.
+
+An email's life (seed, "Using the API"): prepared (``/prepare``, drafts may be
+saved again, attachments uploaded, replaced and deleted) -> sent (``/send``),
+after which nothing about it can change. ``POST /emails/send`` without a
+reference creates and sends an email in one call, with no attachments.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mockservers.core import MockClock, MockConfig, Rejection
+from mockservers.core.validation import is_email
+from mockservers.crypto.jwt import JwtError, VerifiedJwt, verify_jwt
+
+from . import spec
+from .companies import Company, CompanyRegistry, KeyPair, key_pair_from_private_pem, make_company, parse_domains
+from .test_keys import DEFAULT_PRIVATE_KEY_PEM
+from .uploads import UploadForm
+
+EmailStatus = Literal["prepared", "sent"]
+
+
+@dataclass(kw_only=True)
+class StayPrivateConfig(MockConfig):
+    """Settings of the stayprivate mock (all overridable from the CLI or fixtures)."""
+
+    max_body_bytes: int = 12 * 1024 * 1024
+    """Largest request body; an upload's multipart overhead rides on top of ``max_attachment_bytes``."""
+    company_api_id: str = spec.DEFAULT_COMPANY_API_ID
+    """The default company's API id (``SP-Company-Api-Id`` and the JWT ``iss``)."""
+    company_domains: tuple[str, ...] = spec.DEFAULT_COMPANY_DOMAINS
+    """The default company's sender domains (CLI: comma-separated)."""
+    company_private_key_pem: str = DEFAULT_PRIVATE_KEY_PEM
+    """The default company's RSA private key; its public half is registered. Default: the public test key."""
+    allowed_algorithms: tuple[str, ...] = spec.DEFAULT_ALGORITHMS
+    """JWS algorithms accepted ("RS256 or similar"); a subset of the RSA ones (CLI: comma-separated)."""
+    leeway_s: int = spec.DEFAULT_LEEWAY_S
+    """Clock skew tolerated on exp / nbf / iat, seconds."""
+    max_token_lifetime_s: int = 0
+    """Refuse a token whose exp is further than this in the future; 0: no cap (the seed sets none)."""
+    min_rsa_key_bits: int = spec.MIN_RSA_KEY_BITS
+    """Smallest RSA key a company may register."""
+    require_content_type: bool = True
+    """JSON methods need Content-Type application/json, uploads multipart/form-data (seed: required headers)."""
+    max_attachment_bytes: int = spec.DEFAULT_MAX_ATTACHMENT_BYTES
+    max_attachments_per_email: int = spec.DEFAULT_MAX_ATTACHMENTS
+    allow_empty_attachment: bool = False
+    """Accept a 0-byte file (default: refused as ``attachment_invalid``)."""
+    sender_on_prepared_send: str = "reject"
+    """``reject`` (422 sender_email_not_allowed) or ``ignore`` (journal warning) senderEmail on a prepared send."""
+    draft_update: str = "replace"
+    """Re-prepare: ``replace`` the draft (absent subject/body become empty) or ``merge`` (absent fields kept)."""
+    unknown_fields: str = "ignore"
+    """JSON fields the seed does not define: ``ignore`` (journal warning) or ``reject`` (422 invalid_request)."""
+    allow_empty_list_items: bool = True
+    """Tolerate empty items in address lists (a trailing ``;``); False: 422 invalid_recipients."""
+    allow_subdomains: bool = False
+    """Accept senders at subdomains of a company domain (``a@mail.example.com`` for ``example.com``)."""
+    upload_latency_ms: int = 0
+    """Hold each upload this long before storing it: makes "send before upload finished" observable."""
+    send_during_upload: str = "accept"
+    """A send while an upload of the same email is in flight: ``accept`` (journal warning) or ``reject`` (422)."""
+    email_capacity: int = 10_000
+    """Emails (with their attachment bytes) kept; the oldest are evicted beyond this."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.company_domains, str):
+            self.company_domains = parse_domains(self.company_domains)
+        if isinstance(self.allowed_algorithms, str):
+            self.allowed_algorithms = parse_domains(self.allowed_algorithms)
+        self.company_domains = tuple(self.company_domains)
+        self.allowed_algorithms = tuple(self.allowed_algorithms)
+        if not self.allowed_algorithms or not set(self.allowed_algorithms) <= set(spec.DEFAULT_ALGORITHMS):
+            raise ValueError(f"allowed_algorithms must be a non-empty subset of {', '.join(spec.DEFAULT_ALGORITHMS)}")
+        _one_of("sender_on_prepared_send", self.sender_on_prepared_send, {"reject", "ignore"})
+        _one_of("draft_update", self.draft_update, {"replace", "merge"})
+        _one_of("unknown_fields", self.unknown_fields, {"ignore", "reject"})
+        _one_of("send_during_upload", self.send_during_upload, {"accept", "reject"})
+        for name in ("leeway_s", "max_token_lifetime_s", "upload_latency_ms", "min_rsa_key_bits"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.max_attachment_bytes < 1 or self.max_attachments_per_email < 1 or self.email_capacity < 1:
+            raise ValueError("max_attachment_bytes, max_attachments_per_email and email_capacity must be positive")
+        if self.upload_latency_ms > 10_000:
+            raise ValueError("upload_latency_ms must be at most 10000")
+
+
+def _one_of(name: str, value: str, allowed: set[str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
+
+
+@dataclass
+class Attachment:
+    """One uploaded file of an email (bytes kept for ``/__mock__`` retrieval)."""
+
+    file_ref: str
+    file_name: str
+    content_type: str
+    data: bytes
+    sha256: str
+    esign: bool
+    uploaded_ms: int
+    versions: int = 1
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fileRef": self.file_ref,
+            "fileName": self.file_name,
+            "contentType": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "reqESignFlag": "Y" if self.esign else "N",
+            "versions": self.versions,
+        }
+
+
+@dataclass
+class Email:
+    """An email as the mock keeps it."""
+
+    email_ref: str
+    company_api_id: str
+    sender_email: str
+    subject: str
+    body: str
+    status: EmailStatus
+    created_ms: int
+    prepared: bool
+    drafts: int = 1
+    attachments: "OrderedDict[str, Attachment]" = field(default_factory=OrderedDict)
+    recipients: dict[str, list[str]] = field(default_factory=dict)
+    sent_ms: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "emailRef": self.email_ref,
+            "companyApiId": self.company_api_id,
+            "senderEmail": self.sender_email,
+            "emailSubject": self.subject,
+            "emailBody": self.body,
+            "status": self.status,
+            "prepared": self.prepared,
+            "drafts": self.drafts,
+            "createdMs": self.created_ms,
+            "sentMs": self.sent_ms,
+            "recipients": {name: list(items) for name, items in self.recipients.items()},
+            "attachments": [a.to_json() for a in self.attachments.values()],
+        }
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """A validated send body."""
+
+    sender_email: str | None
+    subject: str | None
+    body: str | None
+    recipients: dict[str, list[str]]
+    warnings: tuple[str, ...]
+
+
+class StayPrivateModel:
+    """The stayprivate mock's state: companies, emails, attachments, uploads in flight."""
+
+    def __init__(self, config: StayPrivateConfig, clock: MockClock) -> None:
+        self.config = config
+        self.clock = clock
+        self.default_keys: KeyPair = key_pair_from_private_pem(config.company_private_key_pem)
+        self.companies = CompanyRegistry()
+        self._emails: OrderedDict[str, Email] = OrderedDict()
+        self._file_index: dict[str, str] = {}
+        self._in_flight: Counter[str] = Counter()
+        self._lock = threading.RLock()
+        self.evicted_emails = 0
+        self.reset()
+
+    # --- lifecycle ------------------------------------------------------
+    def reset(self) -> None:
+        """Only the default company, no emails."""
+        with self._lock:
+            self.companies.clear()
+            self.companies.register(self.default_company())
+            self._emails.clear()
+            self._file_index.clear()
+            self._in_flight.clear()
+            self.evicted_emails = 0
+
+    def default_company(self) -> Company:
+        return make_company(
+            self.config.company_api_id,
+            self.default_keys.public_key_pem,
+            list(self.config.company_domains),
+            min_key_bits=self.config.min_rsa_key_bits,
+        )
+
+    # --- authentication (seed, "Authorisation") --------------------------
+    def authenticate(self, company_header: str | None, authorization: str | None) -> tuple[Company, VerifiedJwt]:
+        """``SP-Company-Api-Id`` names a registered company; the bearer JWT verifies against its key.
+
+        Every failure after the headers are present is the single ``unauthorised``
+        kind; the precise reason goes to the journal only.
+        """
+        company_id = (company_header or "").strip()
+        if not company_id:
+            raise Rejection(spec.MISSING_CREDENTIALS, "company_id_missing", detail=f"no {spec.HEADER_COMPANY_ID} header")
+        if authorization is None or not authorization.strip():
+            raise Rejection(spec.MISSING_CREDENTIALS, "auth_missing", detail="no Authorization header")
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != spec.BEARER_SCHEME:
+            raise Rejection(spec.MISSING_CREDENTIALS, "auth_scheme_not_bearer", detail=f"Authorization scheme {scheme[:20]!r}")
+        token = token.strip()
+        if not token:
+            raise Rejection(spec.MISSING_CREDENTIALS, "token_missing", detail="Authorization: Bearer with no token")
+        company = self.companies.get(company_id)
+        if company is None:
+            raise Rejection(spec.UNAUTHORISED, "company_unknown", detail=f"{spec.HEADER_COMPANY_ID} {company_id[:80]!r} is not registered")
+        if not company.api_enabled:
+            raise Rejection(spec.UNAUTHORISED, "company_api_disabled", detail="company is not on the Unlimited Recipients tier")
+        try:
+            verified = verify_jwt(
+                token,
+                company.key,
+                algorithms=self.config.allowed_algorithms,
+                issuer=company.api_id,
+                now_s=self.clock.now_s(),
+                leeway_s=self.config.leeway_s,
+                max_lifetime_s=self.config.max_token_lifetime_s or None,
+            )
+        except JwtError as error:
+            raise Rejection(spec.UNAUTHORISED, error.reason, detail=error.detail or None) from None
+        return company, verified
+
+    # --- prepare (seed, "Prepare Email") ---------------------------------
+    def prepare(self, company: Company, email_ref: str | None, payload: Any) -> tuple[Email, list[str]]:
+        """New email (``email_ref`` None) or a new draft of a prepared one."""
+        warnings = self._check_fields(payload, spec.PREPARE_FIELDS)
+        sender = self._sender(company, payload, required=True)
+        subject = _optional_text(payload, "emailSubject")
+        body = _optional_text(payload, "emailBody")
+        with self._lock:
+            if email_ref is None:
+                email = Email(
+                    email_ref=_new_ref(),
+                    company_api_id=company.api_id,
+                    sender_email=sender or "",
+                    subject=subject or "",
+                    body=body or "",
+                    status="prepared",
+                    created_ms=self.clock.now_ms(),
+                    prepared=True,
+                )
+                self._add_email(email)
+                return email, warnings
+            email = self._unsent_email(company, email_ref)
+            email.sender_email = sender or email.sender_email
+            if self.config.draft_update == "merge":
+                email.subject = subject if subject is not None else email.subject
+                email.body = body if body is not None else email.body
+            else:  # "save a new draft": the draft sent now is the draft
+                email.subject, email.body = subject or "", body or ""
+            email.drafts += 1
+            return email, warnings
+
+    # --- attachments (seed, "Upload Attachment", "Delete Attachment") ----
+    def check_uploadable(self, company: Company, email_ref: str, file_ref: str | None) -> None:
+        """Before the upload body is even looked at: the email and file must be there and unsent."""
+        with self._lock:
+            email = self._unsent_email(company, email_ref)
+            if file_ref is not None:
+                self._attachment(email, file_ref)
+
+    def begin_upload(self, email_ref: str) -> None:
+        with self._lock:
+            self._in_flight[email_ref] += 1
+
+    def end_upload(self, email_ref: str) -> None:
+        with self._lock:
+            self._in_flight[email_ref] -= 1
+            if self._in_flight[email_ref] <= 0:
+                del self._in_flight[email_ref]
+
+    def uploads_in_flight(self, email_ref: str) -> int:
+        with self._lock:
+            return self._in_flight.get(email_ref, 0)
+
+    def upload(self, company: Company, email_ref: str, file_ref: str | None, form: UploadForm, *, was_unsent: bool = True) -> Attachment:
+        """Store a new attachment, or replace the bytes and flag of an existing one."""
+        with self._lock:
+            email = self._email(company, email_ref)
+            if email.status == "sent":
+                reason = "email_sent_during_upload" if was_unsent else "email_already_sent"
+                raise Rejection(spec.EMAIL_ALREADY_SENT, reason, detail=f"emailRef {email_ref} was sent")
+            now = self.clock.now_ms()
+            if file_ref is not None:
+                attachment = self._attachment(email, file_ref)
+                attachment.file_name = form.file.file_name
+                attachment.content_type = form.file.content_type
+                attachment.data = form.file.data
+                attachment.sha256 = form.file.sha256
+                attachment.esign = form.esign
+                attachment.uploaded_ms = now
+                attachment.versions += 1
+                return attachment
+            if len(email.attachments) >= self.config.max_attachments_per_email:
+                raise Rejection(spec.TOO_MANY_ATTACHMENTS, "too_many_attachments",
+                                detail=f"{len(email.attachments)} attachments, at most {self.config.max_attachments_per_email}")
+            attachment = Attachment(
+                file_ref=_new_ref(),
+                file_name=form.file.file_name,
+                content_type=form.file.content_type,
+                data=form.file.data,
+                sha256=form.file.sha256,
+                esign=form.esign,
+                uploaded_ms=now,
+            )
+            email.attachments[attachment.file_ref] = attachment
+            self._file_index[attachment.file_ref] = email.email_ref
+            return attachment
+
+    def delete_attachment(self, company: Company, email_ref: str, file_ref: str) -> Email:
+        """seed: "An attachment can only be deleted if the the email has not yet been sent"."""
+        with self._lock:
+            email = self._unsent_email(company, email_ref)
+            self._attachment(email, file_ref)
+            del email.attachments[file_ref]
+            self._file_index.pop(file_ref, None)
+            return email
+
+    # --- send (seed, "Send Email") ----------------------------------------
+    def send_new(self, company: Company, payload: Any) -> tuple[Email, SendRequest]:
+        """One call: "The email address of the sender (senderEmail) is required for a new email"."""
+        request = self.parse_send(company, payload, prepared=False)
+        with self._lock:
+            now = self.clock.now_ms()
+            email = Email(
+                email_ref=_new_ref(),
+                company_api_id=company.api_id,
+                sender_email=request.sender_email or "",
+                subject=request.subject or "",
+                body=request.body or "",
+                status="sent",
+                created_ms=now,
+                prepared=False,
+                drafts=0,
+                recipients=request.recipients,
+                sent_ms=now,
+            )
+            self._add_email(email)
+            return email, request
+
+    def send_prepared(self, company: Company, email_ref: str, payload: Any) -> tuple[Email, SendRequest, int]:
+        """Send a prepared email; returns it, the request, and how many uploads were still in flight."""
+        with self._lock:
+            self._unsent_email(company, email_ref)
+        request = self.parse_send(company, payload, prepared=True)
+        with self._lock:
+            email = self._unsent_email(company, email_ref)
+            in_flight = self._in_flight.get(email_ref, 0)
+            if in_flight and self.config.send_during_upload == "reject":
+                raise Rejection(spec.UPLOAD_IN_PROGRESS, "send_while_upload_in_flight",
+                                detail=f"{in_flight} upload(s) of {email_ref} not finished")
+            if request.subject is not None:
+                email.subject = request.subject
+            if request.body is not None:
+                email.body = request.body
+            email.recipients = request.recipients
+            email.status = "sent"
+            email.sent_ms = self.clock.now_ms()
+            return email, request, in_flight
+
+    def parse_send(self, company: Company, payload: Any, *, prepared: bool) -> SendRequest:
+        warnings = list(self._check_fields(payload, spec.SEND_FIELDS))
+        sender: str | None = None
+        if prepared:
+            if payload.get("senderEmail") not in (None, ""):
+                # seed: senderEmail "should not be specified for an email which has already been prepared".
+                if self.config.sender_on_prepared_send == "reject":
+                    raise Rejection(spec.SENDER_EMAIL_NOT_ALLOWED, "sender_on_prepared_send", field="senderEmail")
+                warnings.append("sender_on_prepared_send_ignored")
+        else:
+            sender = self._sender(company, payload, required=True)
+        recipients, list_warnings = self._recipients(payload)
+        return SendRequest(
+            sender_email=sender,
+            subject=_optional_text(payload, "emailSubject"),
+            body=_optional_text(payload, "emailBody"),
+            recipients=recipients,
+            warnings=tuple(warnings + list_warnings),
+        )
+
+    # --- inspection ---------------------------------------------------------
+    def emails(self) -> list[Email]:
+        with self._lock:
+            return list(self._emails.values())
+
+    def email(self, email_ref: str) -> Email | None:
+        with self._lock:
+            return self._emails.get(email_ref)
+
+    def attachment_bytes(self, email_ref: str, file_ref: str) -> Attachment | None:
+        with self._lock:
+            email = self._emails.get(email_ref)
+            return email.attachments.get(file_ref) if email is not None else None
+
+    # --- internals ------------------------------------------------------------
+    def _add_email(self, email: Email) -> None:
+        self._emails[email.email_ref] = email
+        while len(self._emails) > self.config.email_capacity:
+            _, evicted = self._emails.popitem(last=False)
+            for file_ref in evicted.attachments:
+                self._file_index.pop(file_ref, None)
+            self.evicted_emails += 1
+
+    def _email(self, company: Company, email_ref: str) -> Email:
+        email = self._emails.get(email_ref)
+        if email is None:
+            raise Rejection(spec.EMAIL_NOT_FOUND, "email_ref_unknown", detail=f"emailRef {email_ref[:80]!r}")
+        if email.company_api_id != company.api_id:
+            raise Rejection(spec.EMAIL_NOT_FOUND, "email_ref_other_company", detail=f"emailRef {email_ref} belongs to another company")
+        return email
+
+    def _unsent_email(self, company: Company, email_ref: str) -> Email:
+        email = self._email(company, email_ref)
+        if email.status == "sent":
+            reason = "email_already_sent" if email.prepared else "email_sent_without_prepare"
+            raise Rejection(spec.EMAIL_ALREADY_SENT, reason, detail=f"emailRef {email_ref} was sent")
+        return email
+
+    def _attachment(self, email: Email, file_ref: str) -> Attachment:
+        attachment = email.attachments.get(file_ref)
+        if attachment is None:
+            owner = self._file_index.get(file_ref)
+            reason = "file_ref_other_email" if owner is not None else "file_ref_unknown"
+            raise Rejection(spec.FILE_NOT_FOUND, reason, detail=f"fileRef {file_ref[:80]!r} on emailRef {email.email_ref}")
+        return attachment
+
+    def _check_fields(self, payload: Any, known: frozenset[str]) -> list[str]:
+        if not isinstance(payload, dict):
+            raise Rejection(spec.INVALID_JSON, "body_not_object", detail=f"JSON {type(payload).__name__}")
+        unknown = sorted(name for name in payload if name not in known)
+        if unknown and self.config.unknown_fields == "reject":
+            raise Rejection(spec.INVALID_REQUEST, "unknown_field", field=unknown[0], message=f"Unknown parameter {unknown[0]}")
+        return [f"unknown_field:{name}" for name in unknown]
+
+    def _sender(self, company: Company, payload: dict[str, Any], *, required: bool) -> str | None:
+        sender = payload.get("senderEmail")
+        if sender is None or sender == "":
+            if required:
+                raise Rejection(spec.SENDER_EMAIL_REQUIRED, "sender_email_missing", field="senderEmail")
+            return None
+        if not isinstance(sender, str):
+            raise Rejection(spec.SENDER_EMAIL_INVALID, "sender_email_type", field="senderEmail", detail=type(sender).__name__)
+        sender = sender.strip()
+        if not is_email(sender):
+            raise Rejection(spec.SENDER_EMAIL_INVALID, "sender_email_invalid", field="senderEmail", detail=repr(sender[:80]))
+        domain = sender.rsplit("@", 1)[1].lower()
+        if not self._domain_allowed(company, domain):
+            raise Rejection(spec.SENDER_DOMAIN_NOT_ALLOWED, "sender_domain_not_allowed", field="senderEmail",
+                            detail=f"{domain} not in {list(company.domains)}")
+        return sender
+
+    def _domain_allowed(self, company: Company, domain: str) -> bool:
+        if company.owns_domain(domain):
+            return True
+        return self.config.allow_subdomains and any(domain.endswith("." + d) for d in company.domains)
+
+    def _recipients(self, payload: dict[str, Any]) -> tuple[dict[str, list[str]], list[str]]:
+        """seed: each list is "a semi-colon separated" string of addresses; at least one recipient overall."""
+        lists: dict[str, list[str]] = {}
+        warnings: list[str] = []
+        for name in spec.ADDRESS_LIST_FIELDS:
+            value = payload.get(name)
+            if value is None:
+                lists[name] = []
+                continue
+            if not isinstance(value, str):
+                raise Rejection(spec.INVALID_RECIPIENTS, "address_list_type", field=name,
+                                detail=f"{name} is {type(value).__name__}; the seed wants a semicolon-separated string")
+            items = [item.strip() for item in value.split(spec.ADDRESS_SEPARATOR)]
+            addresses: list[str] = []
+            for index, item in enumerate(items):
+                if not item:
+                    if self.config.allow_empty_list_items:
+                        continue
+                    raise Rejection(spec.INVALID_RECIPIENTS, "address_list_empty_item", field=name, detail=f"item {index} is empty")
+                if not is_email(item):
+                    reason = "address_list_comma_separated" if "," in item else "address_invalid"
+                    raise Rejection(spec.INVALID_RECIPIENTS, reason, field=name, detail=f"item {index}: {item[:80]!r}")
+                addresses.append(item)
+            lists[name] = addresses
+        everyone = [a.lower() for items in lists.values() for a in items]
+        if not everyone:
+            raise Rejection(spec.NO_RECIPIENTS, "no_recipients", detail="emailToList, emailCcList and emailBccList are all empty")
+        if len(set(everyone)) != len(everyone):
+            warnings.append("duplicate_recipients")
+        return lists, warnings
+
+
+def _optional_text(payload: dict[str, Any], name: str) -> str | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Rejection(spec.INVALID_REQUEST, f"{name}_type", field=name, message=f"{name} must be a string",
+                        detail=type(value).__name__)
+    return value
+
+
+def _new_ref() -> str:
+    """[open] References are opaque to clients; the mock uses UUID4 text."""
+    return str(uuid.uuid4())
