@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 import aiohttp
+from multidict import CIMultiDict
 
 T = TypeVar("T")
 
@@ -29,7 +30,8 @@ class ProviderError(Exception):
 class HttpReply:
     status: int
     body: Any
-    headers: dict[str, str]
+    headers: CIMultiDict[str]
+    """Case-insensitive, as HTTP header names are (RFC 9110 section 5.1)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ async def read_reply(response: aiohttp.ClientResponse) -> HttpReply:
         body: Any = await response.json(content_type=None) if text else None
     except ValueError:
         body = text
-    return HttpReply(response.status, body, dict(response.headers))
+    return HttpReply(response.status, body, CIMultiDict(response.headers))
 
 
 async def with_retries(send_once: Callable[[], Awaitable[HttpReply]], policy: RetryPolicy) -> HttpReply:

@@ -1,0 +1,157 @@
+"""The encrypted-request envelope: plaintext or ``{"encryptedData": "<JWE>"}``, opened to a payload.
+
+Seed 001, "Request format" and FAQ: encryption is optional and per request;
+"Only requests with the jwe header or an encryptedData field are decrypted";
+``X-Key-Id`` names the key, else the kid of the JWE protected header. Errors:
+the three 400s of the seed's "Error handling", each with its own code, and
+nothing more specific for the caller inside "decryption failure" (the precise
+reason goes to the journal only).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from mockservers.core import Rejection
+from mockservers.crypto import CryptoError, DecryptionFailed
+from mockservers.crypto.jwe import JwePolicy, MalformedJwe, PlaintextTooLarge, UnsupportedJwe, decrypt, parse_compact
+
+from . import spec
+
+if TYPE_CHECKING:
+    from .keys import KeyRing
+    from .models import AutoSendConfig
+
+
+@dataclass
+class OpenedBody:
+    """A request body after the envelope: the JSON payload and how it arrived."""
+
+    payload: Any
+    encrypted: bool
+    kid: str | None = None
+    kid_source: str | None = None
+    """``X-Key-Id`` or ``header`` (the JWE protected header)."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def policy_for(config: "AutoSendConfig") -> JwePolicy:
+    """seed, "Encryption standard": alg RSA-OAEP-256, enc A256GCM, JWE compact; nothing else."""
+    return JwePolicy(
+        algs=frozenset({spec.ALG}),
+        encs=frozenset({spec.ENC}),
+        max_plaintext_bytes=config.max_plaintext_bytes,
+        reject_key_headers=config.reject_key_headers,
+    )
+
+
+def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", ring: "KeyRing") -> OpenedBody:
+    """Decide plaintext or JWE, check the envelope, resolve the kid, decrypt, parse the JSON."""
+    mode = _mode(headers.get(spec.HEADER_ENCRYPTION))
+    body, error = _parse_json(raw)
+    has_envelope = isinstance(body, dict) and spec.ENVELOPE_FIELD in body
+    warnings: list[str] = []
+    if mode == spec.ENCRYPTION_JWE:
+        if error is not None:
+            raise Rejection(spec.INVALID_JWE, "envelope_not_json", detail=f"X-Payload-Encryption: jwe with a body that is not JSON ({error})")
+        if not has_envelope:
+            raise Rejection(spec.INVALID_JWE, "encrypted_data_missing", detail="X-Payload-Encryption: jwe but no encryptedData field")
+    elif has_envelope and mode == spec.ENCRYPTION_NONE:
+        if config.none_with_encrypted_data == "reject":
+            raise Rejection(spec.INVALID_ENCRYPTION_HEADER, "none_with_encrypted_data",
+                            detail="X-Payload-Encryption: none with an encryptedData body")
+        warnings.append("encrypted_data_with_encryption_none")
+    if not has_envelope:
+        return _plaintext(headers, body, error, config, warnings)
+    assert isinstance(body, dict)
+    return _encrypted(headers, body, config, ring, warnings)
+
+
+def _mode(value: str | None) -> str | None:
+    if value is None:
+        return None
+    mode = value.strip()
+    if mode not in (spec.ENCRYPTION_JWE, spec.ENCRYPTION_NONE):
+        # seed: "Set to jwe for encrypted requests. Omit (or use none) for plaintext." Exact values only.
+        raise Rejection(spec.INVALID_ENCRYPTION_HEADER, "encryption_header_value", detail=f"X-Payload-Encryption: {value!r}")
+    return mode
+
+
+def _parse_json(raw: bytes) -> tuple[Any, str | None]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, f"not UTF-8: {error}"
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as error:
+        return None, f"not JSON: {error}"
+    except RecursionError:
+        return None, "JSON nesting too deep"
+
+
+def _plaintext(headers: Mapping[str, str], body: Any, error: str | None, config: "AutoSendConfig",
+               warnings: list[str]) -> OpenedBody:
+    if config.require_encryption:
+        raise Rejection(spec.ENCRYPTION_REQUIRED, "plaintext_body", detail="require_encryption is on")
+    if error is not None:
+        raise Rejection(spec.INVALID_JSON, "body_not_json", detail=error)
+    if headers.get(spec.HEADER_KEY_ID) is not None:
+        warnings.append("key_id_without_encryption")
+    return OpenedBody(body, encrypted=False, warnings=warnings)
+
+
+def _encrypted(headers: Mapping[str, str], body: dict[str, Any], config: "AutoSendConfig", ring: "KeyRing",
+               warnings: list[str]) -> OpenedBody:
+    token = body[spec.ENVELOPE_FIELD]
+    if not isinstance(token, str):
+        raise Rejection(spec.INVALID_JWE, "encrypted_data_not_string", detail=f"encryptedData is a JSON {type(token).__name__}")
+    extra = sorted(set(body) - {spec.ENVELOPE_FIELD})
+    if extra:
+        if not config.allow_extra_envelope_fields:
+            raise Rejection(spec.INVALID_JWE, "envelope_extra_fields", detail=f"fields beside encryptedData: {extra}")
+        warnings.append("envelope_extra_fields:" + ",".join(extra))
+    try:
+        jwe = parse_compact(token)
+    except MalformedJwe as failure:
+        raise Rejection(spec.INVALID_JWE, failure.reason, detail=failure.detail or None) from None
+
+    kid, source = _resolve_kid(headers.get(spec.HEADER_KEY_ID), jwe.kid)
+    key = ring.get(kid)
+    if key is None:
+        reason = "kid_retired" if ring.retired_at(kid) is not None else "kid_unknown"
+        raise Rejection(spec.UNKNOWN_KEY_ID, reason, detail=f"kid {kid!r} (from {source}); listed: {ring.kids()}")
+
+    try:
+        plaintext = decrypt(jwe, key.private, policy_for(config))
+    except UnsupportedJwe as failure:
+        kind = spec.INVALID_JWE if config.header_policy_error == "invalid_jwe" else spec.DECRYPTION_FAILED
+        raise Rejection(kind, failure.reason, detail=failure.detail or None) from None
+    except PlaintextTooLarge as failure:
+        raise Rejection(spec.PAYLOAD_TOO_LARGE, failure.reason, detail=failure.detail or None) from None
+    except DecryptionFailed as failure:
+        raise Rejection(spec.DECRYPTION_FAILED, failure.reason, detail=failure.detail or None) from None
+    except CryptoError as failure:  # any other crypto refusal is still a decryption failure to the caller
+        raise Rejection(spec.DECRYPTION_FAILED, failure.reason, detail=failure.detail or None) from None
+
+    payload, error = _parse_json(plaintext)
+    if error is not None:
+        raise Rejection(spec.INVALID_JSON, "decrypted_not_json", detail=f"the JWE decrypted, but its plaintext is {error}")
+    return OpenedBody(payload, encrypted=True, kid=kid, kid_source=source, warnings=warnings)
+
+
+def _resolve_kid(header_value: str | None, token_kid: str | None) -> tuple[str, str]:
+    """X-Key-Id if sent, else the protected header's kid; both sent must agree."""
+    if header_value is not None:
+        sent = header_value.strip()
+        if not sent:
+            raise Rejection(spec.UNKNOWN_KEY_ID, "key_id_header_empty", detail="X-Key-Id is empty")
+        if token_kid is not None and token_kid != sent:
+            raise Rejection(spec.UNKNOWN_KEY_ID, "kid_mismatch",
+                            detail=f"X-Key-Id {sent!r} but the JWE protected header says kid {token_kid!r}")
+        return sent, spec.HEADER_KEY_ID
+    if token_kid is None:
+        raise Rejection(spec.UNKNOWN_KEY_ID, "kid_missing", detail="no X-Key-Id and no kid in the JWE protected header")
+    return token_kid, "header"

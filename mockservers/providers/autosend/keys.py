@@ -1,0 +1,276 @@
+"""The mock's RSA keys: a supply that never makes a test wait, and the key ring the JWKS lists.
+
+Key number ``i`` always has the kid ``key_<2026-06 + i months>`` (the docs'
+example is ``key_2026_06``). Numbers 0-11 are the fixed keys in
+:mod:`.fixed_keys`, so the default JWKS and the first eleven rotations after a
+reset are identical in every process. Later numbers are generated ahead, in a
+background thread, as soon as rotations get close to the end of the fixed ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Mapping
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwcrypto.jwk import JWK
+
+from mockservers.crypto.jwe import KeyRejected, import_encryption_key
+
+from . import spec
+from .fixed_keys import FIXED_KEY_PEMS
+
+GENERATE_AHEAD = 4
+"""Keys generated ahead of the highest number handed out (and the margin that starts generation)."""
+
+
+def kid_for(index: int) -> str:
+    """``key_2026_06`` for key 0, ``key_2026_07`` for key 1, ... (labels, not dates)."""
+    months = spec.FIRST_KID_YEAR * 12 + (spec.FIRST_KID_MONTH - 1) + index
+    return f"key_{months // 12:04d}_{months % 12 + 1:02d}"
+
+
+def public_jwk(kid: str, private: JWK) -> dict[str, str]:
+    """The JWKS entry: fact sheet [docs] ``{"kty", "n", "e", "kid", "alg": "RSA-OAEP-256", "use": "enc"}``."""
+    exported = private.export_public(as_dict=True)
+    return {"kty": "RSA", "n": exported["n"], "e": exported["e"], "kid": kid, "alg": spec.ALG, "use": spec.JWK_USE}
+
+
+class KeySupply:
+    """Private keys by number: fixed ones first, then generated ahead in a daemon thread.
+
+    Shared by every mock of a process (see :func:`default_supply`): key ``i`` is
+    the same object for all of them, so a reset or a second mock never pays
+    for key generation again.
+    """
+
+    def __init__(self, fixed_pems: tuple[str, ...] = FIXED_KEY_PEMS, ahead: int = GENERATE_AHEAD) -> None:
+        self._fixed_pems = fixed_pems
+        self._fixed: dict[int, JWK] = {}
+        self._generated: list[JWK] = []
+        self._ahead = ahead
+        self._target = 0
+        self._changed = threading.Condition()
+        self._worker: threading.Thread | None = None
+
+    @property
+    def fixed_count(self) -> int:
+        return len(self._fixed_pems)
+
+    @property
+    def generated_count(self) -> int:
+        with self._changed:
+            return len(self._generated)
+
+    def key(self, index: int) -> JWK:
+        """Private key number ``index``; blocks only if generation has fallen behind."""
+        if index < 0:
+            raise ValueError("key numbers start at 0")
+        if index + self._ahead >= self.fixed_count:
+            self.prefetch(index + self._ahead + 1)
+        if index < self.fixed_count:
+            return self._fixed_key(index)
+        wanted = index - self.fixed_count
+        with self._changed:
+            self._changed.wait_for(lambda: len(self._generated) > wanted)
+            return self._generated[wanted]
+
+    def prefetch(self, count: int) -> None:
+        """Make sure keys up to number ``count - 1`` exist or are being generated."""
+        with self._changed:
+            self._target = max(self._target, count - self.fixed_count)
+            if len(self._generated) >= self._target:
+                return
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._generate, name="autosend-keygen", daemon=True)
+                self._worker.start()
+
+    def _generate(self) -> None:
+        while True:
+            with self._changed:
+                if len(self._generated) >= self._target:
+                    return
+            private = rsa.generate_private_key(public_exponent=65537, key_size=spec.RSA_BITS)
+            key = JWK.from_pyca(private)
+            with self._changed:
+                self._generated.append(key)
+                self._changed.notify_all()
+
+    def _fixed_key(self, index: int) -> JWK:
+        with self._changed:
+            cached = self._fixed.get(index)
+        if cached is not None:
+            return cached
+        # The committed keys are trusted fixtures (checked by the unit tests with full
+        # validation), so loading skips the slow RSA consistency check.
+        loaded = serialization.load_pem_private_key(
+            self._fixed_pems[index].encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+        )
+        key = JWK.from_pyca(loaded)
+        with self._changed:
+            return self._fixed.setdefault(index, key)
+
+
+@cache
+def default_supply() -> KeySupply:
+    """The process-wide supply every autosend mock draws from."""
+    return KeySupply()
+
+
+@dataclass(frozen=True)
+class RingKey:
+    """One key of the ring: its kid, private JWK and the JWKS entry."""
+
+    kid: str
+    private: JWK
+    jwk: dict[str, str]
+    number: int | None
+    """Supply number, or None for an imported key."""
+    added_ms: int
+
+
+class KeyRing:
+    """The keys the mock lists (active first) and decrypts with; thread-safe.
+
+    ``rotate`` adds the next supply key as active and keeps the others listed
+    and usable; ``retire`` removes a key (its kid becomes unknown). The ring
+    also remembers every key it ever held (:meth:`ever`), for judges.
+    """
+
+    def __init__(self, supply: KeySupply, initial_keys: int, now_ms: int) -> None:
+        if not 1 <= initial_keys <= supply.fixed_count:
+            raise ValueError(f"initial_keys must be between 1 and {supply.fixed_count}")
+        self._supply = supply
+        self._initial = initial_keys
+        self._lock = threading.Lock()
+        self._keys: list[RingKey] = []
+        self._history: dict[str, RingKey] = {}
+        self._retired: dict[str, int] = {}
+        self._next = 0
+        self._version = 0
+        self._jwks_cache: tuple[int, bytes, str] | None = None
+        self.reset(now_ms)
+
+    def reset(self, now_ms: int) -> None:
+        """Back to the default set: keys 0..initial-1, the highest number active."""
+        keys = [self._ring_key(number, now_ms) for number in range(self._initial)]
+        with self._lock:
+            self._keys = list(reversed(keys))
+            self._history = {key.kid: key for key in keys}
+            self._retired = {}
+            self._next = self._initial
+            self._version += 1
+
+    def _ring_key(self, number: int, now_ms: int) -> RingKey:
+        # Called without the lock held: loading (or, far past the fixed keys, waiting for) a key.
+        kid = kid_for(number)
+        private = self._supply.key(number)
+        return RingKey(kid, private, public_jwk(kid, private), number, now_ms)
+
+    # --- reading ----------------------------------------------------------------------------
+    def keys(self) -> list[RingKey]:
+        """Listed keys, active first."""
+        with self._lock:
+            return list(self._keys)
+
+    @property
+    def active(self) -> RingKey:
+        with self._lock:
+            return self._keys[0]
+
+    def kids(self) -> list[str]:
+        return [k.kid for k in self.keys()]
+
+    def get(self, kid: str) -> RingKey | None:
+        """The listed key with this kid (the only keys requests may use)."""
+        with self._lock:
+            return next((k for k in self._keys if k.kid == kid), None)
+
+    def retired_at(self, kid: str) -> int | None:
+        with self._lock:
+            return self._retired.get(kid)
+
+    def ever(self, kid: str) -> RingKey | None:
+        """Any key this ring held since the last reset, listed or retired (for judges and tests)."""
+        with self._lock:
+            return self._history.get(kid)
+
+    def history(self) -> list[RingKey]:
+        """Every key held since the last reset, newest first (listed or retired)."""
+        with self._lock:
+            return sorted(self._history.values(), key=lambda k: (k.added_ms, k.number or 0), reverse=True)
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [dict(k.jwk) for k in self.keys()]}
+
+    def jwks_document(self) -> tuple[bytes, str]:
+        """The JWKS as compact JSON bytes and its strong ETag (cached per ring version)."""
+        with self._lock:
+            if self._jwks_cache is None or self._jwks_cache[0] != self._version:
+                body = json.dumps({"keys": [k.jwk for k in self._keys]}, separators=(",", ":")).encode("utf-8")
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                self._jwks_cache = (self._version, body, etag)
+            return self._jwks_cache[1], self._jwks_cache[2]
+
+    # --- changing ---------------------------------------------------------------------------
+    def rotate(self, now_ms: int) -> RingKey:
+        """A new key becomes active (listed first); the previous ones stay listed and usable."""
+        with self._lock:
+            number = self._next
+            self._next += 1
+        key = self._ring_key(number, now_ms)
+        with self._lock:
+            self._keys.insert(0, key)
+            self._history[key.kid] = key
+            self._version += 1
+        return key
+
+    def retire(self, kid: str, now_ms: int) -> RingKey:
+        """Remove a listed key; ``KeyError`` if not listed, ``ValueError`` if it is the last one."""
+        with self._lock:
+            key = next((k for k in self._keys if k.kid == kid), None)
+            if key is None:
+                raise KeyError(kid)
+            if len(self._keys) == 1:
+                raise ValueError("cannot retire the only listed key (rotate first)")
+            self._keys.remove(key)
+            self._retired[kid] = now_ms
+            self._version += 1
+            return key
+
+    def retire_beyond(self, keep: int, now_ms: int) -> list[str]:
+        """Retire the oldest listed keys so that at most ``keep`` stay (automatic rotation)."""
+        with self._lock:
+            dropped = self._keys[max(keep, 1):]
+            self._keys = self._keys[: max(keep, 1)]
+            for key in dropped:
+                self._retired[key.kid] = now_ms
+            if dropped:
+                self._version += 1
+            return [k.kid for k in dropped]
+
+    def import_key(self, jwk: Mapping[str, Any], now_ms: int, *, active: bool = True) -> RingKey:
+        """Add a caller-supplied RSA private JWK (>= 2048 bits) under its own ``kid``.
+
+        For pinning keys shared with another environment or replaying vectors
+        made with other keys. ``KeyRejected`` if the JWK is not usable.
+        """
+        if not isinstance(jwk, Mapping) or not all(isinstance(jwk.get(p), str) for p in ("d", "p", "q")):
+            raise KeyRejected("not_private", "an imported key must be an RSA private JWK (d, p, q)")
+        import_encryption_key({**jwk, "alg": jwk.get("alg", spec.ALG), "use": jwk.get("use", spec.JWK_USE)})
+        private = JWK(**{k: v for k, v in jwk.items() if k in ("kty", "n", "e", "d", "p", "q", "dp", "dq", "qi")})
+        kid = str(jwk["kid"])
+        key = RingKey(kid, private, public_jwk(kid, private), None, now_ms)
+        with self._lock:
+            if any(k.kid == kid for k in self._keys):
+                raise KeyRejected("kid_taken", f"kid {kid!r} is already listed")
+            self._keys.insert(0 if active else len(self._keys), key)
+            self._history[kid] = key
+            self._retired.pop(kid, None)
+            self._version += 1
+        return key
