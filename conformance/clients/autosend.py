@@ -33,7 +33,7 @@ from jwcrypto.jwk import JWK
 
 from mockservers.crypto.jwe import A256GCM, RSA_OAEP_256, KeyRejected, encrypt_compact, import_encryption_key
 
-from .http import BlockingRunner, HttpReply, ProviderError, RetryPolicy, read_reply, with_retries
+from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 
 JWKS_PATH = "/v1/jwks.json"
 UPSERT_CONTACT_PATH = "/v1/contacts/email"
@@ -151,7 +151,7 @@ class _CachedJwks:
     expires_at: float
 
 
-class AutoSendClient:
+class AutoSendClient(SessionClient):
     """Async AutoSend client. ``encrypt`` (default True) sends every body as JWE."""
 
     def __init__(
@@ -175,25 +175,8 @@ class AutoSendClient:
         self.default_ttl_s = default_ttl_s
         self.max_cache_s = max_cache_s
         self._clock = clock
-        self._session = session
-        self._owns_session = session is None
+        super().__init__(session)
         self._jwks: _CachedJwks | None = None
-
-    async def __aenter__(self) -> "AutoSendClient":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
 
     # --- the API ------------------------------------------------------------------------------
     async def upsert_contact(self, contact: dict[str, Any]) -> dict[str, Any]:
@@ -289,38 +272,27 @@ class AutoSendClient:
         self._jwks = _CachedJwks(usable_keys(reply.body), _header(reply.headers, "ETag"), expires_at)
 
 
-class AutoSendSyncClient:
+class AutoSendSyncClient(SyncFacade[AutoSendClient]):
     """Blocking facade over :class:`AutoSendClient` (safe inside or outside an event loop)."""
 
     def __init__(self, base_url: str, api_key: str, **options: Any) -> None:
-        self._runner = BlockingRunner()
-        self._client = AutoSendClient(base_url, api_key, **options)
+        super().__init__(AutoSendClient(base_url, api_key, **options))
 
     @property
     def client(self) -> AutoSendClient:
         return self._client
 
     def upsert_contact(self, contact: dict[str, Any]) -> dict[str, Any]:
-        return self._runner.run(self._client.upsert_contact(contact))
+        return self._run(self._client.upsert_contact(contact))
 
     def create_contact(self, contact: dict[str, Any]) -> dict[str, Any]:
-        return self._runner.run(self._client.create_contact(contact))
+        return self._run(self._client.create_contact(contact))
 
     def send_mail(self, mail: dict[str, Any]) -> dict[str, Any]:
-        return self._runner.run(self._client.send_mail(mail))
+        return self._run(self._client.send_mail(mail))
 
     def send_bulk(self, mail: dict[str, Any]) -> dict[str, Any]:
-        return self._runner.run(self._client.send_bulk(mail))
+        return self._run(self._client.send_bulk(mail))
 
     def refresh_keys(self) -> list[PublicKey]:
-        return self._runner.run(self._client.refresh_keys())
-
-    def close(self) -> None:
-        self._runner.run(self._client.close())
-        self._runner.close()
-
-    def __enter__(self) -> "AutoSendSyncClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return self._run(self._client.refresh_keys())

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Generic, TypeVar
 
 import aiohttp
 from multidict import CIMultiDict
 
 T = TypeVar("T")
+ClientT = TypeVar("ClientT", bound="SessionClient")
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Worth retrying: rate limits and server-side failures. Never a 4xx otherwise."""
@@ -93,3 +94,52 @@ class BlockingRunner:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
             self._loop.close()
+
+
+class SessionClient:
+    """Base of the async reference clients: uses the caller's aiohttp session, or owns one.
+
+    An owned session is created on first use (inside the running loop) and
+    closed by :meth:`close` or ``async with``; a borrowed one is left open.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
+        self._session = session
+        self._owns_session = session is None
+
+    async def __aenter__(self: T) -> T:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def close(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class SyncFacade(Generic[ClientT]):
+    """Base of the blocking facades: one async client driven on a private loop thread."""
+
+    def __init__(self, client: ClientT) -> None:
+        self._client = client
+        self._runner = BlockingRunner()
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._runner.run(coro)
+
+    def close(self) -> None:
+        self._runner.run(self._client.close())
+        self._runner.close()
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

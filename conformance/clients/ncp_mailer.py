@@ -27,7 +27,7 @@ from yarl import URL
 
 from mockservers.crypto import ncp_signature
 
-from .http import BlockingRunner, HttpReply, ProviderError, RetryPolicy, read_reply, with_retries
+from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 
 REGION_PREFIXES = {"KR": "/api/v1", "SGN": "/api/v1-sgn", "JPN": "/api/v1-jpn"}
 """seed, "Cloud Outbound Mailer API Endpoint"."""
@@ -102,7 +102,7 @@ class MailRequestResult:
     body: Any
 
 
-class NcpMailerClient:
+class NcpMailerClient(SessionClient):
     """Async client for createMailRequest and the delivery-result operations.
 
     ``region``: KR (default), SGN or JPN. ``lang``: optional ``x-ncp-lang``.
@@ -132,24 +132,7 @@ class NcpMailerClient:
         self.lang = lang
         self.retry = retry
         self.clock = clock
-        self._session = session
-        self._owns_session = session is None
-
-    async def __aenter__(self) -> "NcpMailerClient":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        super().__init__(session)
 
     # --- operations -----------------------------------------------------------------
     async def send(self, mail: Mapping[str, Any]) -> MailRequestResult:
@@ -199,31 +182,20 @@ class NcpMailerClient:
             return await read_reply(response)
 
 
-class NcpMailerSyncClient:
+class NcpMailerSyncClient(SyncFacade[NcpMailerClient]):
     """Blocking facade over :class:`NcpMailerClient` (safe inside or outside an event loop)."""
 
     def __init__(self, base_url: str, access_key: str, secret_key: str, **options: Any) -> None:
-        self._runner = BlockingRunner()
-        self._client = NcpMailerClient(base_url, access_key, secret_key, **options)
+        super().__init__(NcpMailerClient(base_url, access_key, secret_key, **options))
 
     def send(self, mail: Mapping[str, Any]) -> MailRequestResult:
-        return self._runner.run(self._client.send(mail))
+        return self._run(self._client.send(mail))
 
     def request_status(self, request_id: str) -> dict[str, Any]:
-        return self._runner.run(self._client.request_status(request_id))
+        return self._run(self._client.request_status(request_id))
 
     def list_mails(self, request_id: str, query: Mapping[str, QueryValue] | None = None) -> dict[str, Any]:
-        return self._runner.run(self._client.list_mails(request_id, query))
+        return self._run(self._client.list_mails(request_id, query))
 
     def get_mail(self, mail_id: str) -> dict[str, Any]:
-        return self._runner.run(self._client.get_mail(mail_id))
-
-    def close(self) -> None:
-        self._runner.run(self._client.close())
-        self._runner.close()
-
-    def __enter__(self) -> "NcpMailerSyncClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return self._run(self._client.get_mail(mail_id))

@@ -34,7 +34,7 @@ import aiohttp
 from mockservers.crypto import CryptoError, aes_cbc, aes_gcm
 from mockservers.crypto.encoding import b64decode_strict, b64encode
 
-from .http import BlockingRunner, HttpReply, ProviderError, RetryPolicy, read_reply, with_retries
+from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 
 UPLOAD_PATH = "/v1/activity/upload"
 AES_256_CBC_BASE64 = 11256
@@ -169,7 +169,7 @@ def error_message(body: Any) -> str | None:
     return None
 
 
-class NetcoreCeClient:
+class NetcoreCeClient(SessionClient):
     """Async client for ``POST /v1/activity/upload``.
 
     ``key`` and ``iv`` are the strings shared with the provider (``iv`` None
@@ -203,24 +203,7 @@ class NetcoreCeClient:
         self.iv = iv
         self.ecode = ecode
         self.retry = retry
-        self._session = session
-        self._owns_session = session is None
-
-    async def __aenter__(self) -> "NetcoreCeClient":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        super().__init__(session)
 
     def build_request(self, activities: Sequence[dict[str, Any]]) -> tuple[dict[str, str], bytes]:
         """Headers and body of one upload (seed Step 3 curl)."""
@@ -252,7 +235,7 @@ class NetcoreCeClient:
             return await read_reply(response)
 
 
-class NetcoreCeSyncClient:
+class NetcoreCeSyncClient(SyncFacade[NetcoreCeClient]):
     """Blocking facade over :class:`NetcoreCeClient` (safe inside or outside an event loop)."""
 
     def __init__(
@@ -266,21 +249,10 @@ class NetcoreCeSyncClient:
         ecode: int = AES_256_CBC_BASE64,
         retry: RetryPolicy = RetryPolicy(),
     ) -> None:
-        self._client = NetcoreCeClient(base_url, api_key, asset, key, iv, ecode=ecode, retry=retry)
-        self._runner = BlockingRunner()
+        super().__init__(NetcoreCeClient(base_url, api_key, asset, key, iv, ecode=ecode, retry=retry))
 
     def upload(self, activities: Sequence[dict[str, Any]]) -> UploadResult:
-        return self._runner.run(self._client.upload(activities))
-
-    def close(self) -> None:
-        self._runner.run(self._client.close())
-        self._runner.close()
-
-    def __enter__(self) -> "NetcoreCeSyncClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return self._run(self._client.upload(activities))
 
 
 # --- command line: the provider's generator and encryption scripts ---------------

@@ -21,7 +21,7 @@ import aiohttp
 from mockservers.crypto import aes_gcm
 from mockservers.crypto.encoding import b64encode
 
-from .http import BlockingRunner, HttpReply, ProviderError, RetryPolicy, read_reply, with_retries
+from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 
 SEND_PATH = "/v6/mail/send"
 KEY_BYTES = 32
@@ -72,7 +72,7 @@ def error_message(body: Any) -> str | None:
     return None
 
 
-class NetcoreEmailClient:
+class NetcoreEmailClient(SessionClient):
     """Async client for ``POST /v6/mail/send``.
 
     ``encrypt`` (default True) sends the seed's encrypted form. Errors raise
@@ -92,24 +92,7 @@ class NetcoreEmailClient:
         self.api_key = api_key
         self.encrypt = encrypt
         self.retry = retry
-        self._session = session
-        self._owns_session = session is None
-
-    async def __aenter__(self) -> "NetcoreEmailClient":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        super().__init__(session)
 
     async def send(self, payload: Any) -> SendResult:
         """Send one v6 mail payload; returns the provider's message id."""
@@ -134,22 +117,11 @@ class NetcoreEmailClient:
             return await read_reply(response)
 
 
-class NetcoreEmailSyncClient:
+class NetcoreEmailSyncClient(SyncFacade[NetcoreEmailClient]):
     """Blocking facade over :class:`NetcoreEmailClient` (safe inside or outside an event loop)."""
 
     def __init__(self, base_url: str, api_key: str, *, encrypt: bool = True, retry: RetryPolicy = RetryPolicy()) -> None:
-        self._runner = BlockingRunner()
-        self._client = NetcoreEmailClient(base_url, api_key, encrypt=encrypt, retry=retry)
+        super().__init__(NetcoreEmailClient(base_url, api_key, encrypt=encrypt, retry=retry))
 
     def send(self, payload: Any) -> SendResult:
-        return self._runner.run(self._client.send(payload))
-
-    def close(self) -> None:
-        self._runner.run(self._client.close())
-        self._runner.close()
-
-    def __enter__(self) -> "NetcoreEmailSyncClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return self._run(self._client.send(payload))

@@ -32,7 +32,7 @@ import aiohttp
 
 from mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
 
-from .http import BlockingRunner, HttpReply, ProviderError, RetryPolicy, read_reply, with_retries
+from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 
 API_BASE = "/1.0/emails"
 COMPANY_HEADER = "SP-Company-Api-Id"
@@ -125,7 +125,7 @@ def join_addresses(addresses: Sequence[str]) -> str | None:
     return ";".join(addresses) if addresses else None
 
 
-class StayPrivateClient:
+class StayPrivateClient(SessionClient):
     """Async client for the StayPrivate API. Each method is one documented call; :meth:`send_email` runs the flow."""
 
     def __init__(
@@ -142,24 +142,7 @@ class StayPrivateClient:
         self.company_api_id = company_api_id
         self.signer = signer or TokenSigner(company_api_id, private_key_pem)
         self.retry = retry
-        self._session = session
-        self._owns_session = session is None
-
-    async def __aenter__(self) -> "StayPrivateClient":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        super().__init__(session)
 
     # --- the flow ------------------------------------------------------------
     async def send_email(self, message: EmailMessage) -> SendResult:
@@ -257,35 +240,24 @@ def _required(data: dict[str, Any], name: str) -> str:
     return value
 
 
-class StayPrivateSyncClient:
+class StayPrivateSyncClient(SyncFacade[StayPrivateClient]):
     """Blocking facade over :class:`StayPrivateClient` (safe inside or outside an event loop)."""
 
     def __init__(self, base_url: str, company_api_id: str, private_key_pem: str | bytes, *,
                  retry: RetryPolicy = RetryPolicy()) -> None:
-        self._runner = BlockingRunner()
-        self._client = StayPrivateClient(base_url, company_api_id, private_key_pem, retry=retry)
+        super().__init__(StayPrivateClient(base_url, company_api_id, private_key_pem, retry=retry))
 
     def send_email(self, message: EmailMessage) -> SendResult:
-        return self._runner.run(self._client.send_email(message))
+        return self._run(self._client.send_email(message))
 
     def prepare(self, sender_email: str, **kwargs: Any) -> str:
-        return self._runner.run(self._client.prepare(sender_email, **kwargs))
+        return self._run(self._client.prepare(sender_email, **kwargs))
 
     def upload(self, email_ref: str, attachment: OutgoingAttachment, *, file_ref: str | None = None) -> str:
-        return self._runner.run(self._client.upload(email_ref, attachment, file_ref=file_ref))
+        return self._run(self._client.upload(email_ref, attachment, file_ref=file_ref))
 
     def delete_attachment(self, email_ref: str, file_ref: str) -> None:
-        self._runner.run(self._client.delete_attachment(email_ref, file_ref))
+        self._run(self._client.delete_attachment(email_ref, file_ref))
 
     def send(self, email_ref: str | None = None, **kwargs: Any) -> SendResult:
-        return self._runner.run(self._client.send(email_ref, **kwargs))
-
-    def close(self) -> None:
-        self._runner.run(self._client.close())
-        self._runner.close()
-
-    def __enter__(self) -> "StayPrivateSyncClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return self._run(self._client.send(email_ref, **kwargs))
