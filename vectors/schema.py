@@ -139,6 +139,16 @@ class VectorFile:
         return cls(name, data["provider"], data["mechanism"], data["generator"], data["provenance"], data["notes"], groups, data.get("license", ""))
 
 
+def expect(status: int, error_code: str | int | None = None) -> dict[str, Any]:
+    """A test's ``expected`` HTTP outcome."""
+    return {"status": status, "error_code": error_code}
+
+
+def generator_header(module: str, version: str, seed: int) -> dict[str, Any]:
+    """A file's ``generator`` entry: which module, which version of it, which seed."""
+    return {"module": module, "version": version, "seed": seed}
+
+
 def number_tests(groups: list[TestGroup]) -> list[TestGroup]:
     """Assign tcIds 1..N in order (generators build tests with tcId 0)."""
     counter = 0

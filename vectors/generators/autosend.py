@@ -40,7 +40,7 @@ import zlib
 from functools import cache
 from typing import Any, Callable
 
-from ..schema import TestGroup, VectorFile, VectorTest, WireRequest, number_tests
+from ..schema import TestGroup, VectorFile, VectorTest, WireRequest, expect, generator_header, number_tests
 from .. import wycheproof
 
 PROVIDER = "autosend"
@@ -100,17 +100,14 @@ def _compact_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _expect(status: int, code: str | None = None) -> dict[str, Any]:
-    return {"status": status, "error_code": code}
 
-
-OK = _expect(200)
-DECRYPTION_FAILED = _expect(400, "DECRYPTION_FAILED")
-INVALID_JWE = _expect(400, "INVALID_JWE")
-UNKNOWN_KEY_ID = _expect(400, "UNKNOWN_KEY_ID")
-INVALID_JSON = _expect(400, "INVALID_JSON")
-VALIDATION_FAILED = _expect(400, "VALIDATION_FAILED")
-UNAUTHORIZED = _expect(401, "UNAUTHORIZED")
+OK = expect(200)
+DECRYPTION_FAILED = expect(400, "DECRYPTION_FAILED")
+INVALID_JWE = expect(400, "INVALID_JWE")
+UNKNOWN_KEY_ID = expect(400, "UNKNOWN_KEY_ID")
+INVALID_JSON = expect(400, "INVALID_JSON")
+VALIDATION_FAILED = expect(400, "VALIDATION_FAILED")
+UNAUTHORIZED = expect(401, "UNAUTHORIZED")
 
 
 def _headers(kid: str | None = KID, *, encryption: str | None = "jwe", auth: str | None = f"Bearer {API_KEY}") -> dict[str, str]:
@@ -179,7 +176,7 @@ class AutoSendGenerator:
 
     def generate(self, seed: int) -> list[VectorFile]:
         rng = random.Random(seed)
-        header = {"module": __name__, "version": self.version, "seed": seed}
+        header = generator_header(__name__, self.version, seed)
         mock_key = _fixed_jwk(0, KID)
         own = VectorFile(
             name="jwe_requests",

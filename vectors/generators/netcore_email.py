@@ -19,7 +19,7 @@ import json
 import random
 from typing import Any, Callable
 
-from ..schema import TestGroup, VectorFile, VectorTest, WireRequest, number_tests
+from ..schema import TestGroup, VectorFile, VectorTest, WireRequest, expect, generator_header, number_tests
 from .. import wycheproof
 
 PROVIDER = "netcore-email"
@@ -92,9 +92,6 @@ def _headers(key_b64: str | None, iv_b64: str | None, *, flag: str | None = "1",
     return headers
 
 
-def _expect(status: int, code: str | None = None) -> dict[str, Any]:
-    return {"status": status, "error_code": code}
-
 
 class NetcoreEmailGenerator:
     provider_id = PROVIDER
@@ -103,7 +100,7 @@ class NetcoreEmailGenerator:
 
     def generate(self, seed: int) -> list[VectorFile]:
         rng = random.Random(seed)
-        header = {"module": __name__, "version": self.version, "seed": seed}
+        header = generator_header(__name__, self.version, seed)
         own = VectorFile(
             name="aes_gcm_requests",
             provider=PROVIDER,
@@ -143,7 +140,7 @@ class NetcoreEmailGenerator:
             if payload is not None:
                 inputs["payload"] = payload
             return VectorTest(0, comment, flags, inputs, WireRequest("POST", PATH, headers, body), result,  # type: ignore[arg-type]
-                              expected or _expect(200))
+                              expected or expect(200))
 
         def headers_with(**changes: Any) -> Callable[[bytes, bytes, bytes], tuple[dict[str, str], bytes]]:
             def mutate(key: bytes, iv: bytes, blob: bytes) -> tuple[dict[str, str], bytes]:
@@ -166,9 +163,9 @@ class NetcoreEmailGenerator:
                 return _b64(bytes(data)).encode()
             return apply
 
-        decrypt_failed = _expect(400, "decryption_failed")
-        bad_key, bad_iv = _expect(400, "invalid_aes_key"), _expect(400, "invalid_aes_iv")
-        bad_headers = _expect(400, "invalid_encryption_headers")
+        decrypt_failed = expect(400, "decryption_failed")
+        bad_key, bad_iv = expect(400, "invalid_aes_key"), expect(400, "invalid_aes_iv")
+        bad_headers = expect(400, "invalid_encryption_headers")
 
         positive = TestGroup("valid", "Correct requests of several sizes and contents", [
             case("minimal payload", ["Valid"], _payload()),
@@ -220,16 +217,16 @@ class NetcoreEmailGenerator:
                  mutate=headers_with(version=None)),
             case("X-Encryption-Version 1", ["EncryptionVersion"], _payload(), result="invalid", expected=bad_headers, mutate=headers_with(version="1")),
             case("X-Encryption 2", ["EncryptionFlag"], _payload(), result="invalid", expected=bad_headers, mutate=headers_with(flag="2")),
-            case("no Authorization", ["Auth"], _payload(), result="invalid", expected=_expect(401, "unauthorized"), mutate=headers_with(auth=None)),
-            case("wrong API key", ["Auth"], _payload(), result="invalid", expected=_expect(401, "unauthorized"), mutate=headers_with(auth="Bearer not-the-key")),
+            case("no Authorization", ["Auth"], _payload(), result="invalid", expected=expect(401, "unauthorized"), mutate=headers_with(auth=None)),
+            case("wrong API key", ["Auth"], _payload(), result="invalid", expected=expect(401, "unauthorized"), mutate=headers_with(auth="Bearer not-the-key")),
         ])
         plaintext = TestGroup("plaintext", "Decrypts, but the plaintext is not a valid v6 payload", [
-            case("plaintext not JSON", ["NotJson"], None, plaintext=b"hello, not json", result="invalid", expected=_expect(400, "invalid_json")),
-            case("plaintext not UTF-8", ["NotJson"], None, plaintext=b"\xff\xfe{}", result="invalid", expected=_expect(400, "invalid_json")),
-            case("JSON array", ["Schema"], [1, 2, 3], result="invalid", expected=_expect(400, "invalid_payload")),
-            case("from missing", ["Schema"], {k: v for k, v in _payload().items() if k != "from"}, result="invalid", expected=_expect(400, "invalid_payload")),
+            case("plaintext not JSON", ["NotJson"], None, plaintext=b"hello, not json", result="invalid", expected=expect(400, "invalid_json")),
+            case("plaintext not UTF-8", ["NotJson"], None, plaintext=b"\xff\xfe{}", result="invalid", expected=expect(400, "invalid_json")),
+            case("JSON array", ["Schema"], [1, 2, 3], result="invalid", expected=expect(400, "invalid_payload")),
+            case("from missing", ["Schema"], {k: v for k, v in _payload().items() if k != "from"}, result="invalid", expected=expect(400, "invalid_payload")),
             case("obfuscated address from the seed page", ["Schema"],
-                 _payload() | {"personalizations": [{"to": [{"email": "[email protected]"}]}]}, result="invalid", expected=_expect(400, "invalid_payload")),
+                 _payload() | {"personalizations": [{"to": [{"email": "[email protected]"}]}]}, result="invalid", expected=expect(400, "invalid_payload")),
         ])
         return [positive, ciphertext, headers, plaintext]
 
@@ -243,7 +240,7 @@ class NetcoreEmailGenerator:
             has_aad = bool(case["aad"])
             valid = case["result"] == "valid" and not has_aad
             flags = ["Wycheproof"] + (["Aad"] if has_aad else []) + (["NotJson"] if valid else [])
-            expected = _expect(400, _json_code(bytes.fromhex(case["msg"])) if valid else "decryption_failed")
+            expected = expect(400, _json_code(bytes.fromhex(case["msg"])) if valid else "decryption_failed")
             inputs = {"wycheproof_tcId": case["tcId"], "wycheproof_result": case["result"], "wycheproof_flags": case["flags"],
                       "key_hex": case["key"], "iv_hex": case["iv"], "aad_hex": case["aad"], "plaintext_hex": case["msg"],
                       "ct_hex": case["ct"], "tag_hex": case["tag"]}
