@@ -17,6 +17,7 @@ import logging
 from typing import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .context import json_response
 from .errors import Rejection
@@ -27,6 +28,29 @@ CONTROL_PREFIX = "/__mock__/"
 """Control API paths: never journaled, never faulted."""
 
 log = logging.getLogger("mockservers")
+
+
+class _ClientErrorRecords(logging.Filter):
+    """Drop aiohttp's error-level records for malformed client input it has answered.
+
+    - After a handler returns, aiohttp drains an unread body ("lingering
+      close") and logs the stream's stored decoding error as "Unhandled
+      exception" (aiohttp issue #1710). The middleware already answered that
+      request with the provider's 400 and journaled it as ``body_unreadable``.
+    - A message its HTTP parser refuses (bad request line, a deflate body that
+      fails at the end of the message...) gets aiohttp's own plain 400 before
+      any middleware runs, and a traceback in the log (FIDELITY.md, "Shared").
+    Neither is a fault of the mock, so neither belongs in its error log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, web.RequestPayloadError):
+            return False
+        return not (isinstance(error, HttpProcessingError) and 400 <= (error.code or 0) < 500)
+
+
+logging.getLogger("aiohttp.server").addFilter(_ClientErrorRecords())
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,7 +64,7 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
     state = request.app[MOCK_STATE]
-    body, too_large = await _read_body(request)
+    body, unreadable = await _read_body(request, state)
     entry = state.journal.open(
         time_ms=state.clock.now_ms(),
         method=request.method,
@@ -51,7 +75,9 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[JOURNAL_ENTRY] = entry
     request[REQUEST_BODY] = body
     try:
-        response = await _dispatch(request, handler, state, too_large)
+        response = await _dispatch(request, handler, state, unreadable)
+        if unreadable is not None:
+            response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
     except DroppedConnection:
         entry.outcome = "rejected"
         entry.reason = "fault_drop"
@@ -63,15 +89,15 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
-async def _dispatch(request: web.Request, handler: Handler, state: MockState, too_large: bool) -> web.StreamResponse:
+async def _dispatch(
+    request: web.Request, handler: Handler, state: MockState, unreadable: Rejection | None
+) -> web.StreamResponse:
     entry = request[JOURNAL_ENTRY]
     provider = state.provider
     try:
         await _apply_fault(request, state)
-        if too_large:
-            raise provider.reject_status(
-                413, "body_too_large", detail=f"body exceeds max_body_bytes={state.config.max_body_bytes}"
-            )
+        if unreadable is not None:
+            raise unreadable
         response = await handler(request)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)
@@ -92,11 +118,21 @@ async def _dispatch(request: web.Request, handler: Handler, state: MockState, to
     return response
 
 
-async def _read_body(request: web.Request) -> tuple[bytes, bool]:
+async def _read_body(request: web.Request, state: MockState) -> tuple[bytes, Rejection | None]:
+    """The whole body, or the rejection to answer once the request is journaled.
+
+    Too large: the provider's 413. A body the transfer or content coding
+    cannot undo (``Content-Encoding: gzip`` over bytes that are not gzip, a
+    broken chunked stream): the provider's 400.
+    """
+    provider = state.provider
     try:
-        return await request.read(), False
+        return await request.read(), None
     except web.HTTPRequestEntityTooLarge:
-        return b"", True
+        detail = f"body exceeds max_body_bytes={state.config.max_body_bytes}"
+        return b"", provider.reject_status(413, "body_too_large", detail=detail)
+    except web.RequestPayloadError as error:
+        return b"", provider.reject_status(400, "body_unreadable", detail=f"{error}")
 
 
 async def _apply_fault(request: web.Request, state: MockState) -> None:

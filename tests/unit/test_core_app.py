@@ -376,3 +376,18 @@ def _plain_payload() -> bytes:
         b'{"from": {"email": "sender@example.com"}, "personalizations": [{"to": [{"email": "to@example.com"}]}],'
         b' "subject": "control", "content": [{"type": "html", "value": "<p>hi</p>"}]}'
     )
+
+
+async def test_undecodable_content_encoding_is_a_provider_shaped_400(aiohttp_client) -> None:
+    """gzip declared over bytes that are not gzip: journaled 400 in the provider's shape, never aiohttp's 500."""
+    from mockservers.core import create_app
+    from mockservers.core.state import MOCK_STATE
+
+    app = create_app("netcore-email")
+    client = await aiohttp_client(app)
+    response = await client.post("/v6/mail/send", data=b"abc", headers={"Content-Encoding": "gzip"})
+    assert response.status == 400
+    body = await response.json()
+    assert body["status"] == "error" and body["error"][0]["code"] == "bad_request"
+    [entry] = app[MOCK_STATE].journal.entries()
+    assert entry.reason == "body_unreadable" and entry.outcome == "rejected"
