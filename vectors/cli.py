@@ -24,7 +24,7 @@ from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 from .generators import generators, get_generator
-from .schema import DATA_DIR, VectorFile, VectorTest, load_provider, write
+from .schema import DATA_DIR, VectorTest, load_provider, write
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,6 @@ generator the provider asks customers to run (``--gcm`` for an 11258 key), and
 from __future__ import annotations
 
 import argparse
-import base64
 import binascii
 import datetime as dt
 import json

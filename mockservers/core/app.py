@@ -12,6 +12,7 @@ from .faults import FaultPlan
 from .journal import Journal
 from .middleware import mock_middleware
 from .provider import MockConfig, Provider
+from .routing import finish_routes
 from .state import MOCK_STATE, MockState
 from .store import MessageStore
 
@@ -49,4 +50,5 @@ def create_app(
     app[provider.model_key] = model
     add_control_routes(app)
     provider.add_routes(app)
+    finish_routes(app)
     return app

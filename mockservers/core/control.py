@@ -6,13 +6,13 @@ may add their own ``/__mock__/`` routes (key rotation, companies, assets).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from .context import json_response
 from .faults import FaultRule, FaultSpecError
+from .jsonbody import JsonBodyError, parse_json_bytes
 from .state import MOCK_STATE, MockState
 
 
@@ -48,9 +48,9 @@ async def read_control_json(request: web.Request, *, default: Any = None) -> Any
     if not raw.strip():
         return default
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ControlError(f"body is not JSON: {error}") from None
+        return parse_json_bytes(raw)
+    except JsonBodyError as error:
+        raise ControlError(f"body is not JSON: {error.detail}") from None
 
 
 def control_error(message: str, status: int = 400) -> web.Response:

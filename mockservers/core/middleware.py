@@ -98,6 +98,10 @@ async def _dispatch(
         await _apply_fault(request, state)
         if unreadable is not None:
             raise unreadable
+        expectation = request.headers.get("Expect")
+        if expectation is not None and expectation.lower() != "100-continue":
+            # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
+            raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
         response = await handler(request)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)

@@ -222,11 +222,11 @@ def test_uppercase_hex_is_accepted_when_configured(mock_server: Any) -> None:
     ({"content_type": None}, 400, "invalid_content_type", "content_type_invalid"),
     ({"body": b"not json"}, 400, "invalid_request_body", "body_not_json"),
     ({"body": b"[]"}, 400, "invalid_request_body", "body_not_object"),
-    ({"body": b"\xff\xfe"}, 400, "invalid_request_body", "body_not_json"),
+    ({"body": b"\xff\xfe"}, 400, "invalid_request_body", "body_not_utf8"),
     ({"body": b'{"encrypted_request": "x"}'}, 400, "invalid_request_body", "encrypted_request_missing"),
     ({"body": b'{"encryptedRequest": 5}'}, 400, "invalid_request_body", "encrypted_request_not_string"),
     ({"body": b'{"encryptedRequest": null}'}, 400, "invalid_request_body", "encrypted_request_not_string"),
-    ({"body": b"[" * 100000}, 400, "invalid_request_body", "body_not_json"),
+    ({"body": b"[" * 100000}, 400, "invalid_request_body", "body_too_deep"),
 ])
 def test_other_bad_requests_get_their_own_clear_error(netcore_ce_mock: MockHandle, changes: dict[str, Any], status: int, code: str, reason: str) -> None:
     reply = post(netcore_ce_mock, encrypted(netcore_ce_mock, [one(netcore_ce_mock)]), **changes)

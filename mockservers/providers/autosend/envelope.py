@@ -10,13 +10,13 @@ reason goes to the journal only).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from mockservers.core import Rejection
 from mockservers.crypto import CryptoError, DecryptionFailed
 from mockservers.crypto.jwe import JwePolicy, MalformedJwe, PlaintextTooLarge, UnsupportedJwe, decrypt, parse_compact
+from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 
@@ -81,15 +81,9 @@ def _mode(value: str | None) -> str | None:
 
 def _parse_json(raw: bytes) -> tuple[Any, str | None]:
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return None, f"not UTF-8: {error}"
-    try:
-        return json.loads(text), None
-    except json.JSONDecodeError as error:
-        return None, f"not JSON: {error}"
-    except RecursionError:
-        return None, "JSON nesting too deep"
+        return parse_json_bytes(raw), None
+    except JsonBodyError as error:
+        return None, f"{error.reason}: {error.detail}"
 
 
 def _plaintext(headers: Mapping[str, str], body: Any, error: str | None, config: "AutoSendConfig",

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mockservers.core import ErrorKind, MockClock, MockConfig, Rejection
+from mockservers.core.auth import check_bearer_key
 
 from . import spec
 from .keys import KeyRing, KeySupply, RingKey, default_supply
@@ -194,16 +195,7 @@ class AutoSendModel:
     # --- auth -------------------------------------------------------------------------------
     def authenticate(self, authorization: str | None) -> None:
         """fact sheet [docs]: ``Authorization: Bearer <API key>``; anything else is 401 UNAUTHORIZED."""
-        if authorization is None or not authorization.strip():
-            raise Rejection(spec.UNAUTHORIZED, "auth_missing", detail="no Authorization header")
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer":
-            raise Rejection(spec.UNAUTHORIZED, "auth_scheme", detail=f"Authorization scheme {scheme!r} is not Bearer")
-        token = token.strip()
-        if not token:
-            raise Rejection(spec.UNAUTHORIZED, "auth_missing", detail="empty API key")
-        if not secrets.compare_digest(token.encode("utf-8"), self.api_key.encode("utf-8")):
-            raise Rejection(spec.UNAUTHORIZED, "auth_invalid_key", detail="API key does not match")
+        check_bearer_key(authorization, self.api_key, spec.UNAUTHORIZED)
 
     # --- scripted errors --------------------------------------------------------------------
     def script_errors(self, kind: ErrorKind, times: int) -> int:

@@ -61,13 +61,13 @@ async def gateway_middleware(request: web.Request, handler: Handler) -> web.Stre
             raise Rejection(spec.GW_NOT_FOUND, "route_not_found", detail=f"{request.path} is under no regional prefix")
         request[REGION], request[LANG] = region, lang
         _authorize(request, model)
-        problem = request.match_info.http_exception
-        if problem is not None and problem.status == 405:
+        try:
+            return await handler(request)
+        except web.HTTPMethodNotAllowed as problem:  # the router's 405 (core catch-all route)
             raise MailerRejection(spec.METHOD_NOT_ALLOWED, "method_not_allowed", details=f"{request.method} is not allowed here",
-                                  detail=f"allowed: {', '.join(sorted(getattr(problem, 'allowed_methods', ())))}")
-        if problem is not None:
-            raise not_found("resource_not_found", f"No resource at {request.path}")
-        return await handler(request)
+                                  detail=f"allowed: {', '.join(sorted(problem.allowed_methods))}") from None
+        except web.HTTPNotFound:  # the router's 404 under a regional prefix: the mailer's 77103
+            raise not_found("resource_not_found", f"No resource at {request.path}") from None
     except MailerRejection as rejection:
         rejection.lang = lang
         raise

@@ -8,13 +8,13 @@ limits: API reference createMailRequest (see spec.py).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from mockservers.core.validation import is_email
+from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .errors import bad_request, not_found
@@ -94,15 +94,16 @@ class DraftRules:
 def parse_json(raw: bytes) -> Any:
     """UTF-8 JSON; anything else is 77102."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise bad_request("body_not_utf8", "Request body is not UTF-8", detail=str(error)) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise bad_request("body_not_json", "Request body is not valid JSON", detail=str(error)) from None
-    except RecursionError:
-        raise bad_request("body_too_deep", "Request body nests too deeply") from None
+        return parse_json_bytes(raw)
+    except JsonBodyError as error:
+        raise bad_request(error.reason, _JSON_PROBLEMS[error.reason], detail=error.detail) from None
+
+
+_JSON_PROBLEMS = {
+    "body_not_utf8": "Request body is not UTF-8",
+    "body_not_json": "Request body is not valid JSON",
+    "body_too_deep": "Request body nests too deeply",
+}
 
 
 def validate(payload: Any, *, templates: Mapping[int, Template], now_ms: int, rules: DraftRules) -> MailDraft:

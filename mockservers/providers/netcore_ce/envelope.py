@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from mockservers.crypto import CryptoError, DecryptionFailed, EncodingError, aes_cbc, aes_gcm
 from mockservers.crypto.encoding import b64decode_strict
+from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .credentials import Credential
@@ -98,19 +98,9 @@ def _decode(method: spec.Method, text: str, hex_case: str) -> tuple[bytes, Crypt
 def _parse(plaintext: bytes) -> tuple[Any, CryptoError | None]:
     """UTF-8 JSON (fact sheet: the CBC scripts encrypt ``json`` text); strict: no NaN/Infinity."""
     try:
-        text = plaintext.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return None, DecryptionFailed("plaintext_not_utf8", str(error))
-    try:
-        return json.loads(text, parse_constant=_reject_constant), None
-    except ValueError as error:
-        return None, DecryptionFailed("plaintext_not_json", str(error))
-    except RecursionError:
-        return None, DecryptionFailed("plaintext_too_deep", "JSON nesting too deep")
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+        return parse_json_bytes(plaintext, prefix="plaintext"), None
+    except JsonBodyError as error:
+        return None, DecryptionFailed(error.reason, error.detail)
 
 
 def diagnose(method: spec.Method, text: str) -> str | None:

@@ -5,13 +5,13 @@ No state of its own: everything comes from the model on the application.
 
 from __future__ import annotations
 
-import json
 from aiohttp import web
 
 from mockservers.core import Rejection
 from mockservers.core import context as ctx
 from mockservers.core.control import ControlError, control_error, json_response, read_control_json
 from mockservers.crypto import CryptoError
+from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .activities import validate_activities
@@ -103,9 +103,9 @@ def _encrypted_request(request: web.Request) -> str:
     """The ``encryptedRequest`` string of the JSON body (seed Step 3 ``--data``)."""
     raw = ctx.body(request)
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise Rejection(spec.INVALID_BODY, "body_not_json", detail=str(error)[:200]) from None
+        body = parse_json_bytes(raw)
+    except JsonBodyError as error:
+        raise Rejection(spec.INVALID_BODY, error.reason, detail=error.detail) from None
     if not isinstance(body, dict):
         raise Rejection(spec.INVALID_BODY, "body_not_object", detail=f"body is a JSON {type(body).__name__}")
     if spec.BODY_FIELD not in body:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockservers.core import MockClock, MockConfig, Rejection
+from mockservers.core.auth import check_bearer_key
 
 from . import spec
 from .activities import ActivityRules
@@ -108,16 +109,7 @@ class NetcoreCeModel:
 
     # --- authentication (seed Step 3: "API key of the panel must be used under Bearer token") ---
     def authenticate(self, authorization: str | None) -> None:
-        if authorization is None or not authorization.strip():
-            raise Rejection(spec.UNAUTHORIZED, "auth_missing", detail="no Authorization header")
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer":
-            raise Rejection(spec.UNAUTHORIZED, "auth_scheme", detail=f"Authorization scheme {scheme!r} is not Bearer")
-        token = token.strip()
-        if not token:
-            raise Rejection(spec.UNAUTHORIZED, "auth_missing", detail="empty bearer token")
-        if not secrets.compare_digest(token.encode("utf-8"), self.api_key.encode("utf-8")):
-            raise Rejection(spec.UNAUTHORIZED, "auth_invalid_key", detail="API key does not match the panel's")
+        check_bearer_key(authorization, self.api_key, spec.UNAUTHORIZED)
 
     # --- assets ----------------------------------------------------------------
     def credential_for(self, asset: str, method: spec.Method) -> Credential:

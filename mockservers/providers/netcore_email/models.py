@@ -6,12 +6,13 @@ knows about HTTP requests beyond header values and body bytes.
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from mockservers.core import MockClock, MockConfig, Rejection
+from mockservers.core.auth import same_secret
+from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 from mockservers.core.validation import is_email
 from mockservers.crypto import CryptoError, aes_gcm
 from mockservers.crypto.encoding import b64decode_strict
@@ -95,7 +96,7 @@ class NetcoreEmailModel:
         if not token:
             raise Rejection(spec.UNAUTHORIZED, "auth_missing", detail="empty API key")
         # surrogateescape: aiohttp decodes non-UTF-8 header bytes to lone surrogates.
-        if not secrets.compare_digest(token.encode("utf-8", "surrogateescape"), self.api_key.encode("utf-8")):
+        if not same_secret(token, self.api_key):
             raise Rejection(spec.UNAUTHORIZED, "auth_invalid_key", detail="API key does not match")
 
     def new_message_id(self) -> str:
@@ -160,22 +161,11 @@ def _decode_header(value: str | None, kind: Any, name: str, size: int) -> bytes:
 
 
 def parse_payload(plaintext: bytes) -> Any:
-    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``)."""
+    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``), strictly (RFC 8259)."""
     try:
-        text = plaintext.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Rejection(spec.INVALID_JSON, "payload_not_utf8", detail=str(error)) from None
-    try:
-        # RFC 8259 has no NaN/Infinity: Python's json would take them, a real server would not.
-        return json.loads(text, parse_constant=_reject_constant)
-    except ValueError as error:  # JSONDecodeError, or an integer beyond Python's digit limit
-        raise Rejection(spec.INVALID_JSON, "payload_not_json", detail=str(error)) from None
-    except RecursionError:
-        raise Rejection(spec.INVALID_JSON, "payload_too_deep", detail="JSON nesting too deep") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON (RFC 8259 section 6)")
+        return parse_json_bytes(plaintext, prefix="payload")
+    except JsonBodyError as error:
+        raise Rejection(spec.INVALID_JSON, error.reason, detail=error.detail) from None
 
 
 def validate_payload(payload: Any) -> list[str]:

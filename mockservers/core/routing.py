@@ -1,0 +1,49 @@
+"""Route-level plumbing every provider app gets: Expect handling and a catch-all for 404/405.
+
+aiohttp runs a route's *expect handler* before any middleware, and its default
+one answers an unknown ``Expect`` with its own plain-text 417 (a 500 when the
+value is not UTF-8), unjournaled and outside the provider's error shape. Here
+every route gets a handler that only sends ``100 Continue`` when asked and lets
+everything else reach the middleware, which rejects unsupported expectations
+with the provider's 417 (RFC 9110 section 10.1.1).
+
+The catch-all route (added last) does the same for paths no provider route
+matches, and raises the 404 or 405 the router would have chosen, so that the
+middleware renders it in the provider's shape.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.http import HttpVersion11
+
+CONTINUE = "100-continue"
+
+
+async def expect_continue_only(request: web.Request) -> None:
+    """Send ``100 Continue`` for ``Expect: 100-continue``; leave any other value to the middleware."""
+    if request.version == HttpVersion11 and request.headers.get("Expect", "").lower() == CONTINUE:
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+async def no_route(request: web.Request) -> web.StreamResponse:
+    """The catch-all handler: the router's 404, or its 405 listing the allowed methods."""
+    allowed: set[str] = set()
+    own = request.match_info.route.resource
+    for resource in request.app.router.resources():
+        if resource is own:
+            continue
+        _match, methods = await resource.resolve(request)
+        allowed |= methods
+    if allowed:
+        raise web.HTTPMethodNotAllowed(request.method, sorted(allowed))
+    raise web.HTTPNotFound()
+
+
+def finish_routes(app: web.Application) -> None:
+    """Give every route the Expect handler above, then add the catch-all route."""
+    for route in app.router.routes():
+        # aiohttp offers ``expect_handler=`` only when a route is added; providers add
+        # theirs with the plain helpers, so it is set here on the finished routes.
+        route._expect_handler = expect_continue_only  # type: ignore[attr-defined]
+    app.router.add_route("*", "/{path:.*}", no_route, expect_handler=expect_continue_only)
