@@ -36,7 +36,7 @@ def create_app(
     if config is None or isinstance(config, Mapping):
         config = provider.make_config(config or {})
     clock = clock or MockClock()
-    app = web.Application(middlewares=[mock_middleware], client_max_size=config.max_body_bytes)
+    app = web.Application(middlewares=[mock_middleware, *provider.middlewares()], client_max_size=config.max_body_bytes)
     model = provider.create_model(config, clock)
     app[MOCK_STATE] = MockState(
         provider=provider,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Generic, Mapping, Protocol, TypeVar, get_type_hints
+from typing import Any, Awaitable, Callable, ClassVar, Generic, Mapping, Protocol, Sequence, TypeVar, get_type_hints
 
 from aiohttp import web
 
@@ -37,6 +37,9 @@ class ProviderModel(Protocol):
 
     def reset(self) -> None: ...
 
+
+Middleware = Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[web.StreamResponse]]
+"""An aiohttp new-style middleware (decorated with ``@web.middleware``)."""
 
 ConfigT = TypeVar("ConfigT", bound=MockConfig)
 ModelT = TypeVar("ModelT", bound=ProviderModel)
@@ -69,6 +72,11 @@ class Provider(ABC, Generic[ConfigT, ModelT]):
     @abstractmethod
     def create_model(self, config: ConfigT, clock: MockClock) -> ModelT:
         """Build the provider's state (credentials, keys, stored objects)."""
+
+    def middlewares(self) -> Sequence[Middleware]:
+        """Provider middlewares, run inside the core's (so they are journaled and rendered),
+        before the handler and before the router's 404/405 (e.g. an API gateway's signature check)."""
+        return ()
 
     @abstractmethod
     def add_routes(self, app: web.Application) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from aiohttp import web
 
 from mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from mockservers.core.provider import Middleware
 
 from . import spec
 from .control import add_control_routes
@@ -25,10 +26,12 @@ class NcpMailerProvider(Provider[NcpMailerConfig, NcpMailerModel]):
     def create_model(self, config: NcpMailerConfig, clock: MockClock) -> NcpMailerModel:
         return NcpMailerModel(config, clock)
 
-    def add_routes(self, app: web.Application) -> None:
+    def middlewares(self) -> Sequence[Middleware]:
         # The gateway check runs inside the core middleware, before every API handler and
-        # before the router's 404/405 (the app is not frozen yet, so appending is allowed).
-        app.middlewares.append(gateway_middleware)
+        # before the router's 404/405, as the real API Gateway does.
+        return (gateway_middleware,)
+
+    def add_routes(self, app: web.Application) -> None:
         for prefix in spec.REGION_PREFIXES.values():
             app.router.add_post(prefix + spec.MAILS, create_mail_request)
             app.router.add_get(prefix + spec.REQUEST_STATUS, get_request_status)
