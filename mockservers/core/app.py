@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Mapping
 
 from aiohttp import web
@@ -12,7 +13,7 @@ from .faults import FaultPlan
 from .journal import Journal
 from .middleware import mock_middleware
 from .provider import MockConfig, Provider
-from .routing import finish_routes
+from .routing import MockRouter, finish_routes
 from .state import MOCK_STATE, MockState
 from .store import MessageStore
 
@@ -36,7 +37,15 @@ def create_app(
     if config is None or isinstance(config, Mapping):
         config = provider.make_config(config or {})
     clock = clock or MockClock()
-    app = web.Application(middlewares=[mock_middleware, *provider.middlewares()], client_max_size=config.max_body_bytes)
+    with warnings.catch_warnings():
+        # aiohttp marks ``router=`` deprecated but offers no other way to route
+        # requests no resource can match (routing.MockRouter).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        app = web.Application(
+            middlewares=[mock_middleware, *provider.middlewares()],
+            client_max_size=config.max_body_bytes,
+            router=MockRouter(),
+        )
     model = provider.create_model(config, clock)
     app[MOCK_STATE] = MockState(
         provider=provider,

@@ -20,6 +20,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .context import json_response
+from .control import control_error
 from .errors import Rejection
 from .journal import JournalEntry
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
@@ -62,7 +63,7 @@ class DroppedConnection(Exception):
 @web.middleware
 async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
-        return await handler(request)
+        return await _control(request, handler)
     state = request.app[MOCK_STATE]
     body, unreadable = await _read_body(request, state)
     entry = state.journal.open(
@@ -87,6 +88,19 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise asyncio.CancelledError() from None
     state.journal.commit(entry)
     return response
+
+
+async def _control(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A control request: read its body up front so a broken one is a JSON 400/413, not a 500."""
+    try:
+        await request.read()  # cached: the control handlers read it again for free
+    except web.HTTPRequestEntityTooLarge as error:
+        return control_error(f"body too large: {error.text}", status=413)
+    except web.RequestPayloadError as error:
+        response = control_error(f"body could not be decoded: {error}")
+        response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
+        return response
+    return await handler(request)
 
 
 async def _dispatch(

@@ -9,7 +9,9 @@ with the provider's 417 (RFC 9110 section 10.1.1).
 
 The catch-all route (added last) does the same for paths no provider route
 matches, and raises the 404 or 405 the router would have chosen, so that the
-middleware renders it in the provider's shape.
+middleware renders it in the provider's shape. A request no route can match at
+all (``CONNECT host:443``, ``OPTIONS *``: a target that is not a path) gets
+aiohttp's error route; :class:`MockRouter` gives that one the same handler.
 """
 
 from __future__ import annotations
@@ -38,6 +40,17 @@ async def no_route(request: web.Request) -> web.StreamResponse:
     if allowed:
         raise web.HTTPMethodNotAllowed(request.method, sorted(allowed))
     raise web.HTTPNotFound()
+
+
+class MockRouter(web.UrlDispatcher):
+    """aiohttp's router, with :func:`expect_continue_only` on its error routes too."""
+
+    async def resolve(self, request: web.Request) -> web.UrlMappingMatchInfo:
+        match = await super().resolve(request)
+        if match.http_exception is not None:
+            # A fresh SystemRoute per unmatched request (aiohttp's MatchInfoError).
+            match.route._expect_handler = expect_continue_only  # type: ignore[attr-defined]
+        return match
 
 
 def finish_routes(app: web.Application) -> None:

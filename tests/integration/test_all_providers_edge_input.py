@@ -112,3 +112,23 @@ def test_every_provider_router_has_the_catch_all_last() -> None:
         app: web.Application = create_app(provider_id)
         last = list(app.router.resources())[-1]
         assert last.get_info().get("formatter") == "/{path}", provider_id
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_a_target_no_route_can_match_still_gets_the_providers_417(provider_id: str, pool: MockPool) -> None:
+    mock = pool.acquire(provider_id)
+    for target in (b"CONNECT /", b"CONNECT example.com:443", b"OPTIONS *"):
+        status, body = _raw(mock.url, target + b" HTTP/1.1\r\nExpect: \x80\r\n")
+        assert status == 417 and isinstance(body, dict) and set(body) == _shape(provider_id), (target, status, body)
+    assert [e.reason for e in mock.requests()] == ["expect_unsupported"] * 3
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_control_api_answers_an_undecodable_or_oversized_body_in_json(provider_id: str, pool: MockPool) -> None:
+    mock = pool.acquire(provider_id, max_body_bytes=1024)
+    gzip_head = b"POST /__mock__/faults HTTP/1.1\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+    status, answer = _raw(mock.url, gzip_head, b"not gzip at all")
+    assert status == 400 and "could not be decoded" in answer["error"], answer
+    status, answer = _raw(mock.url, b"POST /__mock__/faults HTTP/1.1\r\n", b"[" + b" " * 2048 + b"]")
+    assert status == 413 and "too large" in answer["error"], answer
+    assert mock.requests() == []
