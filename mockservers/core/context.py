@@ -63,14 +63,19 @@ def store_message(request: web.Request, *, message_id: str, kind: str, payload: 
     return message
 
 
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_ASCII_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+"""Built once: ``json.dumps`` with options builds a new encoder for every response."""
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A compact JSON response (what providers send)."""
     try:
-        encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        encoded = _COMPACT_JSON.encode(data).encode("utf-8")
     except UnicodeEncodeError:
         # Lone surrogates (a payload's "\ud800" escape, a header's undecodable bytes) have
         # no UTF-8 form; JSON's \u escapes carry them losslessly.
-        encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+        encoded = _ASCII_JSON.encode(data).encode("ascii")
     return web.Response(
         body=encoded,
         status=status,

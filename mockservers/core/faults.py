@@ -100,6 +100,8 @@ class FaultPlan:
 
     def take(self, method: str, path: str) -> FaultRule | None:
         """The first rule matching this request, consuming one of its ``times``."""
+        if not self._rules:  # the common case, read without the lock: no rule, nothing to consume
+            return None
         with self._lock:
             for index, rule in enumerate(self._rules):
                 if rule.matches(method, path):

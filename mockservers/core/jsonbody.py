@@ -30,7 +30,7 @@ def parse_json_bytes(raw: bytes, *, prefix: str = "body") -> Any:
     except UnicodeDecodeError as error:
         raise JsonBodyError(f"{prefix}_not_utf8", str(error)) from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _STRICT_JSON.decode(text)
     except ValueError as error:  # JSONDecodeError, or an integer beyond the digit limit
         raise JsonBodyError(f"{prefix}_not_json", str(error)[:200]) from None
     except RecursionError:
@@ -39,3 +39,7 @@ def parse_json_bytes(raw: bytes, *, prefix: str = "body") -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON (RFC 8259 section 6)")
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+"""Built once: ``json.loads`` with options builds a new decoder (and scanner) per call."""

@@ -41,7 +41,16 @@ def provider_ids() -> list[str]:
 
 
 def get_provider(provider_id: str) -> Provider[Any, Any]:
-    """The provider with this id; ``KeyError`` naming the known ids otherwise."""
+    """The provider with this id; ``KeyError`` naming the known ids otherwise.
+
+    Imports only that provider's package when the naming convention finds it,
+    so starting one mock does not pay for importing all of them.
+    """
+    if provider_id in provider_ids():
+        module = importlib.import_module(f"mockservers.providers.{provider_id.replace('-', '_')}")
+        provider = getattr(module, "PROVIDER", None)
+        if isinstance(provider, Provider) and provider.id == provider_id:
+            return provider
     known = providers()
     try:
         return known[provider_id]
