@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from .errors import EncodingError
 
@@ -24,3 +25,21 @@ def b64decode_strict(text: str | bytes, *, reason: str = "not_base64") -> bytes:
 def b64encode(data: bytes) -> str:
     """Standard base64 with padding, as text."""
     return base64.b64encode(data).decode("ascii")
+
+
+_CANONICAL_BASE64URL = re.compile(
+    r"(?:[A-Za-z0-9_-]{4})*"  # whole quanta
+    r"(?:[A-Za-z0-9_-][AQgw]"  # 2 characters = 1 byte: the last one's low 4 bits unused, so zero
+    r"|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?"  # 3 characters = 2 bytes: the last one's low 2 bits zero
+)
+
+
+def is_canonical_base64url(text: str) -> bool:
+    """True when ``text`` is the one unpadded base64url encoding of some bytes.
+
+    RFC 7515 section 2 (base64url, no padding) with RFC 4648 section 3.5: the
+    unused bits of a final partial quantum are zero, so no two texts decode to
+    the same bytes. Decoding stays the codec's job; this is the same verdict as
+    "decode, re-encode, compare" without the round trip (tests/property check both).
+    """
+    return _CANONICAL_BASE64URL.fullmatch(text) is not None
