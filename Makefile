@@ -36,5 +36,18 @@ vectors: venv
 verify-vectors: venv
 	$(PY) -m vectors verify
 
+## make bench: every benchmark figure as a ratio against a baseline measured in the same run -> bench/results.json.
+bench: venv
+	@$(PY) -c "import pytest_httpserver" >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(PY) -m bench $(BENCH_ARGS)
+
+## make fuzz: Hypothesis requests against every endpoint of every provider, FUZZ_EXAMPLES (default 10000) each.
+fuzz: venv
+	SEALMAIL_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} SEALMAIL_FUZZ_REPORT=bench/fuzz-results.json $(PY) -m pytest tests/hardening/test_fuzz.py -q -s -p no:randomly $(PYTEST_ARGS)
+
+## make soak: concurrent clients with injected faults against every provider for SOAK_SECONDS (default 60).
+soak: venv
+	SEALMAIL_SOAK_SECONDS=$${SOAK_SECONDS:-60} SEALMAIL_SOAK_REPORT=bench/soak-results.json $(PY) -m pytest tests/hardening/test_soak.py -q -s -p no:randomly $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,82 @@
+"""The hardening harness itself must catch what it claims to catch."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.hardening.endpoints import provider_endpoints
+from bench.hardening.fuzz import FuzzTarget, Outcome
+from bench.hardening.seeds import profile_seeds
+from bench.hardening.shapes import error_shape
+from bench.hardening.strategies import FuzzRequest, from_seed
+from bench.hardening.wire import WireReply
+from bench.profiles import PROFILES, available_profiles, main_path
+from mockservers.core import Rejection, providers
+
+
+@pytest.mark.parametrize("provider_id", list(providers()))
+def test_error_shape_fits_what_the_provider_renders_and_nothing_else(provider_id: str) -> None:
+    provider = providers()[provider_id]
+    shape = error_shape(provider)
+    assert shape.kinds, "no error catalogue found"
+    for kind in shape.kinds:
+        rendered = provider.render_error(Rejection(kind, "x", field="f", detail="d"))
+        assert shape.problems(rendered.status, rendered.body) == []
+    sample = provider.render_error(provider.reject_status(400, "x")).body
+    assert shape.problems(400, {**sample, "unexpected": 1})
+    assert shape.problems(400, {"detail": "Bad Request"})
+    assert shape.problems(400, [sample])
+    first = next(iter(sample))
+    assert shape.problems(400, {k: v for k, v in sample.items() if k != first})
+
+
+@pytest.mark.parametrize("provider_id", list(available_profiles()))
+def test_profile_requests_are_accepted_and_routed(provider_id: str) -> None:
+    """Every profile's main-endpoint requests are valid for the mock (benchmarks and soak rely on it)."""
+    with FuzzTarget(provider_id) as target:
+        seeds = profile_seeds(target.handle, 3)
+        assert seeds
+        templates = {e.template for e in provider_endpoints(target.app)}
+        assert main_path(PROFILES[provider_id].build(target.handle.config, 1)) in templates
+        for seed in seeds:
+            outcome = target.send(from_seed(seed))
+            assert outcome.status is not None and 200 <= outcome.status < 300, target.handle.explain()
+            assert target.judge(outcome) == []
+
+
+def test_judge_flags_a_server_error_and_a_foreign_error_shape() -> None:
+    with FuzzTarget("netcore-email") as target:
+        seed = profile_seeds(target.handle, 1)[0]
+        target.handle.fault(500)
+        outcome = target.send(from_seed(seed))
+        assert outcome.status == 500
+        assert any("status 500" in p for p in target.judge(outcome))
+
+        target.handle.fault(400)
+        outcome = target.send(from_seed(seed))
+        assert target.judge(outcome) == []
+        assert outcome.reply is not None
+        foreign = WireReply(400, {"content-type": "application/json"}, json.dumps({"success": False, "error": {}}).encode())
+        wrong = Outcome(outcome.request, foreign, None, outcome.entry, [], False, True)
+        assert any(p.startswith("error shape") for p in target.judge(wrong))
+
+
+def test_judge_flags_a_request_the_journal_missed() -> None:
+    with FuzzTarget("netcore-email") as target:
+        seed = profile_seeds(target.handle, 1)[0]
+        outcome = target.send(from_seed(seed))
+        assert outcome.entry is not None
+        unjournaled = Outcome(outcome.request, outcome.reply, None, None, [], False, True)
+        assert any("without a journal entry" in p for p in target.judge(unjournaled))
+
+
+def test_parser_refusals_are_told_apart_from_mock_answers() -> None:
+    with FuzzTarget("netcore-email") as target:
+        outcome = target.send(FuzzRequest("GET", b"/v6/mail/send", ((b"X-Bad", b"a\x00b"),), b""))
+        assert outcome.status == 400 and not outcome.reached_app and outcome.entry is None
+        assert target.judge(outcome) == []
+        routed = target.send(FuzzRequest("GET", b"/v6/mail/send", (), b""))
+        assert routed.status == 405 and routed.entry is not None and routed.entry.reason == "method_not_allowed"
+        assert target.judge(routed) == []
