@@ -25,17 +25,16 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Mapping
 
 from jwcrypto.common import InvalidJWEKeyLength, base64url_decode, base64url_encode, json_encode
-from jwcrypto.jwa import JWA
 from jwcrypto.jwe import JWE
 from jwcrypto.jwk import JWK
 
 from . import aes_gcm
 from .encoding import is_canonical_base64url
 from .errors import CryptoError, DecryptionFailed
+from .jose import DuplicateMember, content_encryption_algorithm, key_management_algorithm, loads_unique_members
 
 RSA_OAEP_256 = "RSA-OAEP-256"
 """RFC 7518 4.3: RSAES-OAEP with SHA-256 and MGF1 with SHA-256."""
@@ -188,10 +187,10 @@ def _header(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise MalformedJwe("header_not_utf8", str(error)) from None
     try:
-        header = _STRICT_JSON.decode(text)
-    except _DuplicateMember as error:
+        header = loads_unique_members(text)
+    except DuplicateMember as error:
         # RFC 7515 4 / RFC 7516 4: names must be unique; we reject rather than take the last.
-        raise MalformedJwe("header_duplicate_member", f"member {error.args[0]!r} appears twice") from None
+        raise MalformedJwe("header_duplicate_member", f"member {error.name!r} appears twice") from None
     except (json.JSONDecodeError, RecursionError) as error:
         raise MalformedJwe("header_not_json", str(error)[:200]) from None
     if not isinstance(header, dict):
@@ -202,23 +201,6 @@ def _header(raw: bytes) -> dict[str, Any]:
     if "kid" in header and not isinstance(header["kid"], str):
         raise MalformedJwe("header_kid_not_string", "RFC 7515 4.1.4: kid is a string")
     return header
-
-
-class _DuplicateMember(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateMember(key)
-        result[key] = value
-    return result
-
-
-_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
-"""One decoder for every header (building one with a hook per call costs more than the parse)."""
 
 
 # --- policy ------------------------------------------------------------------------------------
@@ -282,8 +264,8 @@ def decrypt(jwe: CompactJwe, key: JWK, policy: JwePolicy) -> bytes:
     if len(jwe.encrypted_key) != modulus_bytes:
         raise DecryptionFailed("rsa_ciphertext_length", f"{len(jwe.encrypted_key)}-byte encrypted key, modulus is {modulus_bytes}")
 
-    key_management = _algorithm("kex", jwe.alg)
-    content = _algorithm("enc", jwe.enc)
+    key_management = key_management_algorithm(jwe.alg)
+    content = content_encryption_algorithm(jwe.enc)
     cek_bytes = content.wrap_key_size // 8
     failure: DecryptionFailed | None = None
     try:
@@ -303,12 +285,6 @@ def decrypt(jwe: CompactJwe, key: JWK, policy: JwePolicy) -> bytes:
     if failure is not None:  # a random CEK authenticated: astronomically unlikely, still a failure
         raise failure
     return plaintext
-
-
-@cache
-def _algorithm(use: str, name: str) -> Any:
-    """jwcrypto's JWA object (stateless) for ``name``: built once, not per token."""
-    return JWA.keymgmt_alg(name) if use == "kex" else JWA.encryption_alg(name)
 
 
 def decrypt_compact(token: str, key: JWK, policy: JwePolicy) -> bytes:
@@ -363,7 +339,7 @@ def encrypt_compact_with(plaintext: bytes, public_key: JWK | None, *, header: Ma
     else:
         if public_key is None:
             raise ValueError(f"alg {alg} needs a public key")
-        wrapped = JWA.keymgmt_alg(alg).wrap(public_key, len(cek) * 8, cek, dict(header))
+        wrapped = key_management_algorithm(alg).wrap(public_key, len(cek) * 8, cek, dict(header))
         encrypted_key = wrapped["ek"]
     sealed = aes_gcm.encrypt(cek, iv, plaintext, protected_b64.encode("ascii"))
     ciphertext, tag = sealed[: -aes_gcm.TAG_SIZE], sealed[-aes_gcm.TAG_SIZE:]

@@ -41,18 +41,17 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Collection, Mapping
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto.common import base64url_decode, base64url_encode
-from jwcrypto.jwa import JWA
 from jwcrypto.jwk import JWK
 from jwcrypto.jws import JWSCore
 
 from .encoding import is_canonical_base64url
 from .errors import CryptoError
+from .jose import DuplicateMember, loads_unique_members, signing_algorithm
 
 RSA_ALGORITHMS: frozenset[str] = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 """Every JWS algorithm an RSA key can verify (RFC 7518 sections 3.3 and 3.5)."""
@@ -254,7 +253,7 @@ def verify_jws(token: str, key: JWK, *, algorithms: Collection[str]) -> Verified
     # re-encode both segments and rebuild their header registry per token.
     signing_input = f"{header_b64}.{payload_b64}".encode("ascii")
     try:
-        _signing_alg(algorithm).verify(key, signing_input, signature)
+        signing_algorithm(algorithm).verify(key, signing_input, signature)
     except Exception as error:  # InvalidSignature, or a key the algorithm cannot use
         raise SignatureInvalid("signature_invalid", f"{algorithm}: {type(error).__name__}") from None
     return VerifiedJws(algorithm=algorithm, header=header, payload=payload)
@@ -291,7 +290,7 @@ def verify_signature(algorithm: str, key: JWK, signing_input: bytes, signature: 
     if algorithm not in RSA_ALGORITHMS:
         raise ValueError(f"{algorithm} is not an RSA JWS algorithm")
     try:
-        _signing_alg(algorithm).verify(key, signing_input, signature)
+        signing_algorithm(algorithm).verify(key, signing_input, signature)
     except Exception:  # InvalidSignature and friends: all mean "does not verify"
         return False
     return True
@@ -300,12 +299,6 @@ def verify_signature(algorithm: str, key: JWK, signing_input: bytes, signature: 
 def decode_claims(payload: bytes) -> dict[str, Any]:
     """The JWT claims set: a UTF-8 JSON object with unique member names (RFC 7519 section 7.2 step 10)."""
     return _decode_json_value(payload, "claims")
-
-
-@cache
-def _signing_alg(name: str) -> Any:
-    """jwcrypto's JWA algorithm object for ``name``: stateless, so built once, not per token."""
-    return JWA.signing_alg(name)
 
 
 def _split_compact(token: str) -> tuple[str, str, str]:
@@ -336,8 +329,8 @@ def _decode_segment(segment: str, what: str) -> bytes:
 
 def _decode_json_value(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = _STRICT_JSON.decode(raw.decode("utf-8"))
-    except _DuplicateMember as error:
+        value = loads_unique_members(raw.decode("utf-8"))
+    except DuplicateMember as error:
         # RFC 7515 section 5.2 step 4 / RFC 7519 section 4: names must be unique.
         raise TokenMalformed(f"{what}_duplicate_member", str(error)) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -411,21 +404,6 @@ def _numeric_date(claims: dict[str, Any], name: str) -> float:
     return number
 
 
-class _DuplicateMember(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise _DuplicateMember(f"duplicate member {name!r}")
-        result[name] = value
-    return result
-
-
-_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
-"""One decoder for every token (building a decoder with a hook per call costs more than the parse)."""
 
 
 def _json_object_or_none(segment: str) -> dict[str, Any] | None:
