@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from aiohttp import web
@@ -65,7 +66,9 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.path.startswith(CONTROL_PREFIX):
         return await _control(request, handler)
     state = request.app[MOCK_STATE]
-    body, unreadable = await _read_body(request, state)
+    body, failure = await _read_whole_body(request, state.config.max_body_bytes)
+    # Answered in the provider's shape once the request is journaled.
+    unreadable = None if failure is None else state.provider.reject_status(failure.status, failure.reason, detail=failure.detail)
     entry = state.journal.open(
         time_ms=state.clock.now_ms(),
         method=request.method,
@@ -92,15 +95,13 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 async def _control(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A control request: read its body up front so a broken one is a JSON 400/413, not a 500."""
-    try:
-        await request.read()  # cached: the control handlers read it again for free
-    except web.HTTPRequestEntityTooLarge as error:
-        return control_error(f"body too large: {error.text}", status=413)
-    except web.RequestPayloadError as error:
-        response = control_error(f"body could not be decoded: {error}")
-        response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
+    _, failure = await _read_whole_body(request, request.app[MOCK_STATE].config.max_body_bytes)
+    if failure is not None:
+        response = control_error(failure.detail, status=failure.status)
+        if failure.status == 400:
+            response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
         return response
-    return await handler(request)
+    return await handler(request)  # the handlers' own read() returns the cached body
 
 
 async def _dispatch(
@@ -136,21 +137,26 @@ async def _dispatch(
     return response
 
 
-async def _read_body(request: web.Request, state: MockState) -> tuple[bytes, Rejection | None]:
-    """The whole body, or the rejection to answer once the request is journaled.
+@dataclass(frozen=True)
+class _BodyFailure:
+    status: int
+    reason: str
+    detail: str
 
-    Too large: the provider's 413. A body the transfer or content coding
-    cannot undo (``Content-Encoding: gzip`` over bytes that are not gzip, a
-    broken chunked stream): the provider's 400.
+
+async def _read_whole_body(request: web.Request, limit: int) -> tuple[bytes, _BodyFailure | None]:
+    """The whole body (cached by aiohttp), or why it cannot be had.
+
+    Over ``limit``: 413. A body the transfer or content coding cannot undo
+    (``Content-Encoding: gzip`` over bytes that are not gzip, a broken chunked
+    stream): 400. Provider and control requests alike.
     """
-    provider = state.provider
     try:
         return await request.read(), None
     except web.HTTPRequestEntityTooLarge:
-        detail = f"body exceeds max_body_bytes={state.config.max_body_bytes}"
-        return b"", provider.reject_status(413, "body_too_large", detail=detail)
+        return b"", _BodyFailure(413, "body_too_large", f"body too large: exceeds max_body_bytes={limit}")
     except web.RequestPayloadError as error:
-        return b"", provider.reject_status(400, "body_unreadable", detail=f"{error}")
+        return b"", _BodyFailure(400, "body_unreadable", f"body could not be decoded: {error}")
 
 
 async def _apply_fault(request: web.Request, state: MockState) -> None:
