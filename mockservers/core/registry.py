@@ -33,11 +33,17 @@ def providers() -> dict[str, Provider[Any, Any]]:
     return {p.id: p for p in found}
 
 
-def provider_ids() -> list[str]:
-    """Provider ids from the package names alone, without importing the providers."""
+@cache
+def _package_ids() -> tuple[str, ...]:
+    """The provider packages' ids, listed from disk once per process."""
     spec = importlib.util.find_spec("mockservers.providers")
     locations = list(spec.submodule_search_locations or []) if spec else []
-    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(locations) if info.ispkg)
+    return tuple(sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(locations) if info.ispkg))
+
+
+def provider_ids() -> list[str]:
+    """Provider ids from the package names alone, without importing the providers."""
+    return list(_package_ids())
 
 
 def get_provider(provider_id: str) -> Provider[Any, Any]:
@@ -46,7 +52,7 @@ def get_provider(provider_id: str) -> Provider[Any, Any]:
     Imports only that provider's package when the naming convention finds it,
     so starting one mock does not pay for importing all of them.
     """
-    if provider_id in provider_ids():
+    if provider_id in _package_ids():
         module = importlib.import_module(f"mockservers.providers.{provider_id.replace('-', '_')}")
         provider = getattr(module, "PROVIDER", None)
         if isinstance(provider, Provider) and provider.id == provider_id:
