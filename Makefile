@@ -23,7 +23,7 @@ venv:
 
 ## make serve: run every implemented mock on 127.0.0.1 (ports 8101..8105); Ctrl-C stops.
 serve: venv
-	$(PY) -m mockservers serve $(SERVE_ARGS)
+	$(PY) -m sealmail serve $(SERVE_ARGS)
 
 ## make test: the whole suite.
 test: venv
@@ -31,10 +31,10 @@ test: venv
 
 ## make vectors: regenerate vectors/data from the recorded seed; verify-vectors checks them independently.
 vectors: venv
-	$(PY) -m vectors generate
+	$(PY) -m sealmail vectors generate
 
 verify-vectors: venv
-	$(PY) -m vectors verify
+	$(PY) -m sealmail vectors verify
 
 ## make bench: every benchmark figure as a ratio against a baseline measured in the same run -> bench/results.json.
 bench: venv

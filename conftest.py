@@ -1,15 +1,7 @@
 """Repository-level pytest configuration.
 
-The sealmail plugin is registered through the ``pytest11`` entry point once the
-project is installed (``make test`` does that); this file only makes sure the
-checkout itself is importable when pytest runs from a bare clone.
+The suite runs against the installed ``sealmail`` distribution (``make test``
+installs the checkout in editable mode); the sealmail plugin is registered
+through its ``pytest11`` entry point. Nothing is added to ``sys.path`` here, so
+the tests import exactly what a user's project imports.
 """
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))

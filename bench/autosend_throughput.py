@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/autosend_throughput.py [--seconds 0.5] [--rounds 8] [--concurrency 8]
 
-The mock runs in its own process (``python -m mockservers serve --provider autosend``),
+The mock runs in its own process (``python -m sealmail serve --provider autosend``),
 as ``make serve`` users run it, so the HTTP client and the server do not share a GIL.
 Measured, interleaved over several rounds (median reported: the machine is shared and noisy):
 
 - ``raw RSA-OAEP-256``: ``cryptography`` private-key decryption of one 256-byte encrypted key (the baseline);
-- ``jwe.decrypt``: mockservers.crypto.jwe parse + policy + unwrap + AES-GCM of a whole token;
+- ``jwe.decrypt``: sealmail.mockservers.crypto.jwe parse + policy + unwrap + AES-GCM of a whole token;
 - ``HTTP plaintext``: ``POST /v1/contacts/email`` with a plain JSON body (HTTP, journal, validation, store);
 - ``HTTP JWE``: the same endpoint with the JWE envelope, sequential and with ``--concurrency`` requests in flight.
 
@@ -30,9 +30,9 @@ import aiohttp
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from mockservers.crypto import jwe
-from mockservers.providers.autosend import spec
-from mockservers.providers.autosend.keys import default_supply
+from sealmail.mockservers.crypto import jwe
+from sealmail.mockservers.providers.autosend import spec
+from sealmail.mockservers.providers.autosend.keys import default_supply
 
 CONTACT = {"email": "bench@example.com", "firstName": "Bench", "customFields": {"plan": "pro", "seats": 3}}
 OAEP_SHA256 = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
@@ -67,7 +67,7 @@ async def http_rate(send: Callable[[], Awaitable[int]], seconds: float, concurre
 
 def start_mock() -> tuple[subprocess.Popen[str], str]:
     """The autosend mock in a child process on an ephemeral port; returns it and its base URL."""
-    command = [sys.executable, "-m", "mockservers", "serve", "--provider", "autosend", "--port-base", "0", "--json",
+    command = [sys.executable, "-m", "sealmail", "serve", "--provider", "autosend", "--port-base", "0", "--json",
                "--set", "autosend.journal_capacity=1000", "--set", "autosend.message_capacity=1000"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None

@@ -95,7 +95,7 @@ async def serve(paths: Sequence[str], handler: Handler) -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, reuse_address=True)
     await site.start()
-    server = site._server  # aiohttp exposes the bound socket only here (as mockservers.core.runner does)
+    server = site._server  # aiohttp exposes the bound socket only here (as sealmail.mockservers.core.runner does)
     assert server is not None and server.sockets
     port = server.sockets[0].getsockname()[1]
     stop = asyncio.Event()

@@ -1,11 +1,11 @@
-"""Figure 5: cold start of ``python -m mockservers serve`` and of ``python -m vectors generate``.
+"""Figure 5: cold start of ``python -m sealmail serve`` and of ``python -m sealmail vectors generate``.
 
-- serve: from spawning ``python -m mockservers serve --port-base 0 --json`` (every
+- serve: from spawning ``python -m sealmail serve --port-base 0 --json`` (every
   registered provider) until every provider's ``GET /__mock__/health`` answers 200;
   baseline: the bare aiohttp server (:mod:`bench.baseline_server`) until its URL answers.
-- vectors: ``python -m vectors generate --out <temporary folder>`` (all providers,
+- vectors: ``python -m sealmail vectors generate --out <temporary folder>`` (all providers,
   the committed data is left alone) until it exits; baseline: the interpreter
-  importing the same packages (``import vectors.cli``) and exiting.
+  importing the same packages (``import sealmail.vectors.cli``) and exiting.
 
 Ratios are baseline time / measured time (the share of start-up that is Python and
 aiohttp themselves). Health is polled with a bounded retry on connection refused:
@@ -42,7 +42,7 @@ def wait_healthy(url: str, deadline: float) -> None:
 
 def serve_once() -> dict[str, Any]:
     started = time.perf_counter()
-    server = spawn("mocks", [sys.executable, "-m", "mockservers", "serve", "--port-base", "0", "--json"])
+    server = spawn("mocks", [sys.executable, "-m", "sealmail", "serve", "--port-base", "0", "--json"])
     try:
         line_at = time.perf_counter() - started
         for row in server.info["mocks"]:
@@ -66,7 +66,7 @@ def bare_once() -> dict[str, Any]:
 def vectors_once() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "vectors", "generate", "--out", out], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        done = subprocess.run([sys.executable, "-m", "sealmail", "vectors", "generate", "--out", out], cwd=ROOT, capture_output=True, text=True, timeout=600)
         elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"vectors generate failed: {done.stderr[-2000:]}")
@@ -75,7 +75,7 @@ def vectors_once() -> dict[str, Any]:
 
 def imports_once() -> dict[str, Any]:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import vectors.cli"], cwd=ROOT, check=True, timeout=120)
+    subprocess.run([sys.executable, "-c", "import sealmail.vectors.cli"], cwd=ROOT, check=True, timeout=120)
     return {"seconds": round(time.perf_counter() - started, 4)}
 
 
@@ -88,15 +88,15 @@ def measure(rounds: int) -> list[Figure]:
     return [
         Figure(
             figure="5-cold-start",
-            subject=f"python -m mockservers serve ({len(providers)} providers) until every health answers",
+            subject=f"python -m sealmail serve ({len(providers)} providers) until every health answers",
             value=serve_s, unit="s", baseline_name="bare aiohttp server start", baseline=bare_s, ratio=ratio(bare_s, serve_s),
             note=f"start-up line after {median([r['startup_line_s'] for r in serve.a]):.2f} s; providers {', '.join(providers)}",
             raw={"serve_runs": serve.a, "bare_runs": serve.b},
         ),
         Figure(
             figure="5-cold-start",
-            subject="python -m vectors generate (all providers, to a temporary folder)",
-            value=gen_s, unit="s", baseline_name="python -c 'import vectors.cli'", baseline=import_s, ratio=ratio(import_s, gen_s),
+            subject="python -m sealmail vectors generate (all providers, to a temporary folder)",
+            value=gen_s, unit="s", baseline_name="python -c 'import sealmail.vectors.cli'", baseline=import_s, ratio=ratio(import_s, gen_s),
             note=f"{vectors.a[0]['output_lines']} vector files written per run",
             raw={"generate_runs": vectors.a, "import_runs": vectors.b},
         ),

@@ -98,7 +98,7 @@ def httpserver_available() -> bool:
 
 def measure(profile: Profile, rounds: int, tests: int = TESTS) -> Figure:
     """Both files, ``rounds`` times each, interleaved."""
-    from mockservers.core import MockHandle, ServerThread, create_app
+    from sealmail.mockservers.core import MockHandle, ServerThread, create_app
 
     fixture = profile.provider_id.replace("-", "_") + "_mock"
     with ServerThread() as thread:  # the mock's default credentials, as the fixture will have them

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from mockservers.core import create_app
+from sealmail.mockservers.core import create_app
 
 from .measure import LoadSettings, interleave, median, requests_file, run_load
 from .profiles import PreparedRequest, Profile, main_path

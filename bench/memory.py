@@ -1,4 +1,4 @@
-"""Figure 4: peak RSS of ``python -m mockservers serve`` after 200,000 requests.
+"""Figure 4: peak RSS of ``python -m sealmail serve`` after 200,000 requests.
 
 Every provider with a profile is served by one process with its default
 settings (journal and message store capped at 10,000 each). The load generator
@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mockservers.core import MockConfig
+from sealmail.mockservers.core import MockConfig
 
 from .loadgen import RawRequest, write_requests
 from .measure import LoadSettings, run_load

@@ -22,9 +22,9 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from conformance.clients.ncp_mailer import now_ms, signed_headers
-from mockservers.core import ServerThread, create_app
-from mockservers.providers.ncp_mailer.spec import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+from sealmail.conformance.clients.ncp_mailer import now_ms, signed_headers
+from sealmail.mockservers.core import ServerThread, create_app
+from sealmail.mockservers.providers.ncp_mailer.spec import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
 BODY = json.dumps({
     "senderAddress": "no_reply@company.com", "title": "Hello, ${customer_name}",

@@ -22,8 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from mockservers.core import create_app, start_mock
-from mockservers.core.control import describe
+from sealmail.mockservers.core import create_app, start_mock
+from sealmail.mockservers.core.control import describe
 
 from .loadgen import RawRequest, write_requests
 from .profiles import PROFILES

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from mockservers.core import providers
+from sealmail.mockservers.core import providers
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def sample_email(i: int) -> dict[str, Any]:
 
 # --- netcore-email ---------------------------------------------------------------------
 def build_netcore_email(config: Mapping[str, Any], count: int) -> list[PreparedRequest]:
-    from conformance.clients import netcore_email as client
+    from sealmail.conformance.clients import netcore_email as client
 
     auth = {"Authorization": f"Bearer {config['api_key']}"}
     requests = []
@@ -85,7 +85,7 @@ def build_netcore_email(config: Mapping[str, Any], count: int) -> list[PreparedR
 # --- autosend ----------------------------------------------------------------------------
 def build_autosend(config: Mapping[str, Any], count: int) -> list[PreparedRequest]:
     """JWE-encrypted contact upserts (``POST /v1/contacts/email``), the active JWKS key."""
-    from conformance.clients import autosend as client
+    from sealmail.conformance.clients import autosend as client
 
     key = _autosend_public_key(config)
     auth = {"Authorization": f"Bearer {config['api_key']}"}
@@ -99,7 +99,7 @@ def build_autosend(config: Mapping[str, Any], count: int) -> list[PreparedReques
 
 def _autosend_public_key(config: Mapping[str, Any]) -> Any:
     """The active key as the reference client would pick it from ``GET /v1/jwks.json``."""
-    from conformance.clients import autosend as client
+    from sealmail.conformance.clients import autosend as client
 
     with urllib.request.urlopen(config["jwks_url"], timeout=10) as response:  # loopback, the mock itself
         return client.usable_keys(json.loads(response.read()))[0]
@@ -107,8 +107,8 @@ def _autosend_public_key(config: Mapping[str, Any]) -> Any:
 
 def autosend_private_pem(config: Mapping[str, Any]) -> dict[str, str]:
     """The raw baseline's key: the mock's active private key (the fixed test key of that kid)."""
-    from mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
-    from mockservers.providers.autosend.keys import kid_for
+    from sealmail.mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
+    from sealmail.mockservers.providers.autosend.keys import kid_for
 
     index = next(i for i in range(len(FIXED_KEY_PEMS)) if kid_for(i) == config["active_kid"])
     return {"private_pem": FIXED_KEY_PEMS[index]}
@@ -118,8 +118,8 @@ def autosend_jose_step(app: Any) -> Callable[[PreparedRequest], Any]:
     """``autosend.envelope.open_body``: envelope JSON, kid, policy, RSA-OAEP-256 + A256GCM, payload JSON."""
     from multidict import CIMultiDict
 
-    from mockservers.core import MOCK_STATE
-    from mockservers.providers.autosend.envelope import open_body
+    from sealmail.mockservers.core import MOCK_STATE
+    from sealmail.mockservers.providers.autosend.envelope import open_body
 
     model = app[MOCK_STATE].model
 
@@ -132,7 +132,7 @@ def autosend_jose_step(app: Any) -> Callable[[PreparedRequest], Any]:
 # --- ncp-mailer ---------------------------------------------------------------------------
 def build_ncp_mailer(config: Mapping[str, Any], count: int) -> list[PreparedRequest]:
     """Signed createMailRequest calls (``POST /api/v1/mails``), timestamps fresh (5-minute window)."""
-    from conformance.clients import ncp_mailer as client
+    from sealmail.conformance.clients import ncp_mailer as client
 
     uri = "/api/v1/mails"
     requests = []
@@ -154,7 +154,7 @@ def build_ncp_mailer(config: Mapping[str, Any], count: int) -> list[PreparedRequ
 # --- netcore-ce ----------------------------------------------------------------------------
 def build_netcore_ce(config: Mapping[str, Any], count: int) -> list[PreparedRequest]:
     """AES-256-CBC (eCode 11256) activity uploads with the asset's shared key and IV."""
-    from conformance.clients import netcore_ce as client
+    from sealmail.conformance.clients import netcore_ce as client
 
     headers = {
         "Content-Type": "application/json",
@@ -173,8 +173,8 @@ def build_netcore_ce(config: Mapping[str, Any], count: int) -> list[PreparedRequ
 # --- stayprivate ---------------------------------------------------------------------------
 def build_stayprivate(config: Mapping[str, Any], count: int) -> list[PreparedRequest]:
     """One-call sends (``POST /1.0/emails/send``), each with its own RS256 JWT (iss, iat, exp)."""
-    from conformance.clients import stayprivate as client
-    from mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
+    from sealmail.conformance.clients import stayprivate as client
+    from sealmail.mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
 
     key = load_rsa_private_key(config["private_key_pem"])
     now = int(time.time())
@@ -200,7 +200,7 @@ def stayprivate_public_pem(config: Mapping[str, Any]) -> dict[str, str]:
 
 def stayprivate_fuzz_setup(handle: Any) -> list[PreparedRequest]:
     """Prepare emails with one attachment each; seeds for draft, upload, replace, delete and prepared send."""
-    from conformance.clients import stayprivate as client
+    from sealmail.conformance.clients import stayprivate as client
 
     config = handle.config
     sender = config["sender_email"]
@@ -248,7 +248,7 @@ def _multipart(client: Any, file_name: str, data: bytes) -> tuple[bytes, str]:
 
 def stayprivate_jose_step(app: Any) -> Callable[[PreparedRequest], Any]:
     """``StayPrivateModel.authenticate``: company header, bearer token, RS256 verification, claims."""
-    from mockservers.core import MOCK_STATE
+    from sealmail.mockservers.core import MOCK_STATE
 
     model = app[MOCK_STATE].model
 

@@ -117,12 +117,12 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
 
 
 def start_mocks(provider_ids: Sequence[str], settings: dict[str, dict[str, Any]] | None = None) -> ServerProcess:
-    """``python -m mockservers serve --port-base 0 --json`` for these providers.
+    """``python -m sealmail serve --port-base 0 --json`` for these providers.
 
     ``info["urls"]`` maps provider id to base URL; ``info["mocks"]`` is the
     start-up table (credentials) as ``GET /__mock__/config`` shows it.
     """
-    argv = [PYTHON, "-m", "mockservers", "serve", "--port-base", "0", "--json"]
+    argv = [PYTHON, "-m", "sealmail", "serve", "--port-base", "0", "--json"]
     for provider_id in provider_ids:
         argv += ["--provider", provider_id]
     for provider_id, values in (settings or {}).items():

@@ -33,10 +33,10 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from mockservers.core import ServerThread, create_app
-from mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
-from mockservers.providers.stayprivate import spec
-from mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM, DEFAULT_PUBLIC_KEY_PEM
+from sealmail.mockservers.core import ServerThread, create_app
+from sealmail.mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
+from sealmail.mockservers.providers.stayprivate import spec
+from sealmail.mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM, DEFAULT_PUBLIC_KEY_PEM
 
 PATH = spec.SEND_NEW_PATH
 

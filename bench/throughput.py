@@ -1,7 +1,7 @@
 """Figure 1: each provider's main endpoint against a bare aiohttp handler, same load.
 
 The mock runs the full pipeline (auth, decrypt or verify, validate, journal,
-store) in ``python -m mockservers serve``; the baseline is
+store) in ``python -m sealmail serve``; the baseline is
 :mod:`bench.baseline_server` on the same path, reading the same body and
 returning a small JSON. Both are separate processes driven in turn by the same
 load generator settings (A/B/A/B), and every request sent to the mock must be

@@ -1,8 +1,8 @@
-"""``python -m conformance``: run a provider's conformance suite against a client.
+"""``python -m sealmail conformance``: run a provider's conformance suite against a client.
 
-    python -m conformance run netcore-email                         # the reference client
-    python -m conformance run netcore-email --client pkg.mod:factory --report-json out.json
-    python -m conformance list [PROVIDER]                           # the requirement catalogue
+    python -m sealmail conformance run netcore-email                         # the reference client
+    python -m sealmail conformance run netcore-email --client pkg.mod:factory --report-json out.json
+    python -m sealmail conformance list [PROVIDER]                           # the requirement catalogue
 
 Exit status: 0 when every MUST requirement passes, 1 when one fails, 2 on usage errors.
 """
@@ -19,7 +19,7 @@ from .framework import get_suite, load_factory, run_suite, suites
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m conformance", description="sealmail conformance suite")
+    parser = argparse.ArgumentParser(prog="python -m sealmail conformance", description="sealmail conformance suite")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a provider's suite against a client")
     run.add_argument("provider", help="provider id, e.g. netcore-email")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Callable, Iterable, Literal, Protocol, Sequence
 
-from mockservers.core import MockHandle, MockPool
+from sealmail.mockservers.core import MockHandle, MockPool
 
 from .clients.http import BlockingRunner
 
@@ -326,8 +326,8 @@ def _name_of(factory: Any) -> str:
 
 @cache
 def suites() -> dict[str, Suite]:
-    """Every suite under ``conformance.suites``, by provider id."""
-    package = importlib.import_module("conformance.suites")
+    """Every suite under ``sealmail.conformance.suites``, by provider id."""
+    package = importlib.import_module("sealmail.conformance.suites")
     found: dict[str, Suite] = {}
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")

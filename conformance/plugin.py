@@ -1,10 +1,10 @@
 """The sealmail pytest plugin (entry point ``pytest11: sealmail``): fixtures only.
 
 - ``mock_server(provider_id, **settings)``: factory fixture, returns a reset
-  :class:`~mockservers.core.MockHandle`.
+  :class:`~sealmail.mockservers.core.MockHandle`.
 - ``<provider>_mock`` (``netcore_email_mock``, ...): one per implemented
   provider, default settings.
-- ``sealmail_pool``: the session's :class:`~mockservers.core.MockPool`.
+- ``sealmail_pool``: the session's :class:`~sealmail.mockservers.core.MockPool`.
 
 Servers live for the whole session on their own loop thread (so blocking
 clients in sync tests never deadlock) and are reset before each test. When a
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Protocol
 
 import pytest
 
-from mockservers.core import MockHandle, MockPool
-from mockservers.core.registry import provider_ids
+from sealmail.mockservers.core import MockHandle, MockPool
+from sealmail.mockservers.core.registry import provider_ids
 
 if TYPE_CHECKING:  # the framework (and every provider) loads only when a conformance run needs it
     from .framework import Report

@@ -1,4 +1,4 @@
-"""Conformance as pytest items: ``pytest --pyargs conformance [--conformance-client ID=pkg.mod:factory]``.
+"""Conformance as pytest items: ``pytest --pyargs sealmail.conformance [--conformance-client ID=pkg.mod:factory]``.
 
 One test per (provider, requirement), its severity in the test id; JUnit comes
 from ``--junitxml``. A failing SHOULD fails its test like a MUST, so nothing is
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.framework import Report, suites
+from sealmail.conformance.framework import Report, suites
 
 
 def _cases() -> list[tuple[str, str, str]]:
@@ -28,5 +28,5 @@ def test_requirement(provider_id: str, requirement_id: str, severity: str, confo
     assert result.passed, f"{requirement_id} ({severity}) {result.requirement.statement}\n  evidence: {result.evidence}\n  source: {result.requirement.source}"
 
 
-class ReportGetter:  # typing only; the fixture lives in conformance.plugin
+class ReportGetter:  # typing only; the fixture lives in sealmail.conformance.plugin
     def __call__(self, provider_id: str) -> Report | None: ...

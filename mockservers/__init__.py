@@ -1,7 +1,7 @@
 """sealmail mock servers: strict stand-ins for email and event APIs that encrypt or sign requests.
 
-Start here: :func:`mockservers.core.create_app` builds a provider's aiohttp
-application; ``python -m mockservers serve`` runs them all.
+Start here: :func:`sealmail.mockservers.core.create_app` builds a provider's aiohttp
+application; ``python -m sealmail serve`` runs them all.
 """
 
 from .core import MockHandle, ServerThread, create_app, get_provider, providers

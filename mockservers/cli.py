@@ -1,4 +1,4 @@
-"""``python -m mockservers serve`` (also ``sealmail serve``): run the mocks for local development.
+"""``python -m sealmail serve`` (also ``sealmail serve``): run the mocks for local development.
 
 Each provider listens on ``--port-base`` plus its offset (netcore-email +1,
 autosend +2, ncp-mailer +3, netcore-ce +4, stayprivate +5); ``--port-base 0``

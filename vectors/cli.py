@@ -1,8 +1,8 @@
-"""``python -m vectors``: generate, verify and replay the test vectors.
+"""``python -m sealmail vectors``: generate, verify and replay the test vectors.
 
-    python -m vectors generate [--provider ID] [--seed N] [--out DIR]
-    python -m vectors verify [DIR] [--provider ID]
-    python -m vectors replay --provider ID --url URL [--header 'Name: value'] [--dir DIR]
+    python -m sealmail vectors generate [--provider ID] [--seed N] [--out DIR]
+    python -m sealmail vectors verify [DIR] [--provider ID]
+    python -m sealmail vectors replay --provider ID --url URL [--header 'Name: value'] [--dir DIR]
 
 ``generate`` is deterministic (same seed, byte-identical files); the
 committed files are its output for each generator's recorded default seed.
@@ -28,7 +28,7 @@ from .schema import DATA_DIR, VectorTest, load_provider, write
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vectors", description="sealmail test vectors")
+    parser = argparse.ArgumentParser(prog="python -m sealmail vectors", description="sealmail test vectors")
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="write vector files (deterministic for a seed)")
     gen.add_argument("--provider", action="append", help="provider id (repeatable; default: all)")

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
-from mockservers.core import providers
+from sealmail.mockservers.core import providers
 
 from .shapes import catalogue, error_shape
 

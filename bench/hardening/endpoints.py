@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockservers.core.middleware import CONTROL_PREFIX
+from sealmail.mockservers.core.middleware import CONTROL_PREFIX
 
 _PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::[^{}]*)?\}")
 

@@ -1,7 +1,7 @@
 """The fuzz harness: Hypothesis-generated requests against one provider mock, judged.
 
 The mock runs in this process on its own loop thread (the core's
-:class:`~mockservers.core.ServerThread`), reached over loopback with raw
+:class:`~sealmail.mockservers.core.ServerThread`), reached over loopback with raw
 HTTP/1.1 (:mod:`.wire`): as fast as aiohttp's test client, and free to send
 what that client would refuse to. Every answer is judged:
 
@@ -35,9 +35,9 @@ from urllib.parse import unquote_to_bytes
 from aiohttp.http_exceptions import HttpProcessingError
 from hypothesis import HealthCheck, Phase, given, settings
 
-from mockservers.core import MockHandle, ServerThread, create_app, get_provider
-from mockservers.core.journal import JournalEntry
-from mockservers.core.middleware import CONTROL_PREFIX
+from sealmail.mockservers.core import MockHandle, ServerThread, create_app, get_provider
+from sealmail.mockservers.core.journal import JournalEntry
+from sealmail.mockservers.core.middleware import CONTROL_PREFIX
 
 from .endpoints import Endpoint, control_endpoints, provider_endpoints
 from .seeds import Seed, all_seeds, seed_summary

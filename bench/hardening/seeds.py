@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from mockservers.core import MockHandle
+from sealmail.mockservers.core import MockHandle
 
 from ..profiles import PROFILES
 
@@ -56,7 +56,7 @@ def profile_seeds(handle: MockHandle, count: int = 8) -> list[Seed]:
 
 def vector_seeds(provider_id: str, limit: int = MAX_VECTOR_SEEDS) -> list[Seed]:
     try:
-        from vectors.schema import load_provider
+        from sealmail.vectors.schema import load_provider
     except ImportError:  # vectors are optional for fuzzing
         return []
     found: list[Seed] = []

@@ -1,6 +1,6 @@
 """Each provider's documented error shape, derived from its own ``render_error``.
 
-Every :class:`~mockservers.core.ErrorKind` the provider package defines (its
+Every :class:`~sealmail.mockservers.core.ErrorKind` the provider package defines (its
 catalogue in ``spec.py`` and friends, plus ``error_kind_for_status`` for bare
 statuses) is rendered with and without the optional parts (field, detail,
 message). The rendered bodies are grouped by their top-level keys into
@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from mockservers.core import ErrorKind, Provider, Rejection
+from sealmail.mockservers.core import ErrorKind, Provider, Rejection
 
 PROBE_STATUSES = (400, 401, 402, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503, 504)
 """Bare statuses asked of ``error_kind_for_status`` (faults, router errors, body limit)."""
@@ -177,7 +177,7 @@ def error_shape(provider: Provider[Any, Any]) -> ErrorShape:
 
 
 def control_shape_problems(status: int, body: Any) -> list[str]:
-    """The control API's own error shape: ``{"error": "<text>"}`` (mockservers.core.control)."""
+    """The control API's own error shape: ``{"error": "<text>"}`` (sealmail.mockservers.core.control)."""
     if not isinstance(body, dict) or not isinstance(body.get("error"), str):
         return [f"control API error body is not {{\"error\": str}}: {str(body)[:120]}"]
     return []

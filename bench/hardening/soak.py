@@ -45,9 +45,9 @@ from typing import Any, Sequence
 
 import aiohttp
 
-from mockservers.core import MockHandle, ServerThread, create_app, get_provider
-from mockservers.core.journal import JournalEntry
-from mockservers.core.store import StoredMessage
+from sealmail.mockservers.core import MockHandle, ServerThread, create_app, get_provider
+from sealmail.mockservers.core.journal import JournalEntry
+from sealmail.mockservers.core.store import StoredMessage
 
 from ..profiles import PreparedRequest, available_profiles, missing_profiles
 from .fuzz import LogWatch, describe_record, is_protocol_record

@@ -31,7 +31,7 @@ from typing import Any, Callable
 import aiohttp
 from jwcrypto.jwk import JWK
 
-from mockservers.crypto.jwe import A256GCM, RSA_OAEP_256, KeyRejected, encrypt_compact, import_encryption_key
+from sealmail.mockservers.crypto.jwe import A256GCM, RSA_OAEP_256, KeyRejected, encrypt_compact, import_encryption_key
 
 from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from mockservers.crypto import ncp_signature
+from sealmail.mockservers.crypto import ncp_signature
 
 from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 

@@ -11,7 +11,7 @@
 - 11258 AES_256_GCM_BASE64: key = base64 of 32 bytes; ``encryptedRequest`` =
   base64(fresh 12-byte nonce || ciphertext || 16-byte tag), no AAD.
 
-Run ``python -m conformance.clients.netcore_ce keygen`` for the key-and-IV
+Run ``python -m sealmail.conformance.clients.netcore_ce keygen`` for the key-and-IV
 generator the provider asks customers to run (``--gcm`` for an 11258 key), and
 ``... encrypt`` / ``... decrypt`` for its data-encryption script.
 """
@@ -30,8 +30,8 @@ from typing import Any, Sequence
 
 import aiohttp
 
-from mockservers.crypto import CryptoError, aes_cbc, aes_gcm
-from mockservers.crypto.encoding import b64decode_strict, b64encode
+from sealmail.mockservers.crypto import CryptoError, aes_cbc, aes_gcm
+from sealmail.mockservers.crypto.encoding import b64decode_strict, b64encode
 
 from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 
@@ -258,7 +258,7 @@ class NetcoreCeSyncClient(SyncFacade[NetcoreCeClient]):
 def main(argv: Sequence[str] | None = None, out: Any = None) -> int:
     """``keygen [--gcm] [--json]``, ``encrypt`` and ``decrypt`` (see ``--help``)."""
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="python -m conformance.clients.netcore_ce", description="Netcore CE key generator and payload encryption")
+    parser = argparse.ArgumentParser(prog="python -m sealmail.conformance.clients.netcore_ce", description="Netcore CE key generator and payload encryption")
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen", help="generate SECRET_KEY and SECRET_IV to share with the provider")
     keygen.add_argument("--gcm", action="store_true", help="an 11258 (AES-256-GCM) key instead: base64 of 32 bytes, no IV")

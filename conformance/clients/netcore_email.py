@@ -18,8 +18,8 @@ from typing import Any
 
 import aiohttp
 
-from mockservers.crypto import aes_gcm
-from mockservers.crypto.encoding import b64encode
+from sealmail.mockservers.crypto import aes_gcm
+from sealmail.mockservers.crypto.encoding import b64encode
 
 from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import aiohttp
 
-from mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
+from sealmail.mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
 
 from .http import HttpReply, ProviderError, RetryPolicy, SessionClient, SyncFacade, read_reply, with_retries
 

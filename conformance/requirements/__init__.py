@@ -1,1 +1,1 @@
-"""Requirement catalogues, one module per provider: ``REQUIREMENTS`` lists :class:`~conformance.framework.Requirement`."""
+"""Requirement catalogues, one module per provider: ``REQUIREMENTS`` lists :class:`~sealmail.conformance.framework.Requirement`."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement
 
 SEED = "seed 001_103906771b4e2ec4.txt"
 

@@ -5,7 +5,7 @@ Sources: seed 002_1a42ba2c6936885a.txt ("seed"), providers/ncp-mailer.md ("fact 
 
 from __future__ import annotations
 
-from conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement
 
 SEED = "seed 002_1a42ba2c6936885a.txt"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement
 
 SEED = "seed 003_1fae5127f2291a63.txt"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement
 
 SEED = "seed 000_215255420b4e398e.txt"
 

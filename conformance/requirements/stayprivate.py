@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement
 
 SEED = "seed 004_91e3463c2f6ef9ca.txt"
 

@@ -1,1 +1,1 @@
-"""One module per provider, each exposing ``SUITE`` (found by :func:`conformance.framework.suites`)."""
+"""One module per provider, each exposing ``SUITE`` (found by :func:`sealmail.conformance.framework.suites`)."""

@@ -17,12 +17,12 @@ from typing import Any, Iterator, Protocol
 
 from jwcrypto.jwe import JWE
 
-from conformance.clients.autosend import AutoSendClient
-from conformance.clients.http import RetryPolicy
-from conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
-from conformance.requirements.autosend import REQUIREMENTS
-from mockservers.core import JournalEntry
-from mockservers.providers.autosend import spec
+from sealmail.conformance.clients.autosend import AutoSendClient
+from sealmail.conformance.clients.http import RetryPolicy
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.requirements.autosend import REQUIREMENTS
+from sealmail.mockservers.core import JournalEntry
+from sealmail.mockservers.providers.autosend import spec
 
 SAMPLE_MAIL: dict[str, Any] = {
     "to": {"email": "recipient@example.com", "name": "Zoë Émile 李"},

@@ -2,7 +2,7 @@
 
 A client under test implements :class:`NcpMailerAdapter`. Verdicts come from
 the journal: the request line, headers and body the mock received. A wrong
-signature is attributed with :func:`mockservers.crypto.ncp_signature.explain`
+signature is attributed with :func:`sealmail.mockservers.crypto.ncp_signature.explain`
 (which URI variant, text encoding and key encoding reproduce it), so one
 mistake fails only its own requirement.
 """
@@ -13,11 +13,11 @@ import json
 import time
 from typing import Any, Iterator, Mapping, Protocol, Sequence
 
-from conformance.clients.ncp_mailer import NcpMailerClient
-from conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
-from conformance.requirements.ncp_mailer import REQUIREMENTS
-from mockservers.core import JournalEntry
-from mockservers.crypto import ncp_signature as sig
+from sealmail.conformance.clients.ncp_mailer import NcpMailerClient
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.requirements.ncp_mailer import REQUIREMENTS
+from sealmail.mockservers.core import JournalEntry
+from sealmail.mockservers.crypto import ncp_signature as sig
 
 HEADER_TIMESTAMP = "x-ncp-apigw-timestamp"
 HEADER_ACCESS_KEY = "x-ncp-iam-access-key"

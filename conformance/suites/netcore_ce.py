@@ -24,7 +24,7 @@ from typing import Any, Iterator, Protocol
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from conformance.clients.netcore_ce import (
+from sealmail.conformance.clients.netcore_ce import (
     AES_256_CBC_BASE64,
     AES_256_CBC_HEX,
     AES_256_GCM_BASE64,
@@ -33,11 +33,11 @@ from conformance.clients.netcore_ce import (
     generate_key_and_iv,
     utc_timestamp,
 )
-from conformance.evidence import decode_lenient, encoding_of
-from conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
-from conformance.requirements.netcore_ce import REQUIREMENTS
-from mockservers.core import JournalEntry
-from mockservers.crypto import CryptoError, aes_gcm
+from sealmail.conformance.evidence import decode_lenient, encoding_of
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.requirements.netcore_ce import REQUIREMENTS
+from sealmail.mockservers.core import JournalEntry
+from sealmail.mockservers.crypto import CryptoError, aes_gcm
 
 UPLOAD_PATH = "/v1/activity/upload"
 ECODES = (AES_256_CBC_BASE64, AES_256_CBC_HEX, AES_256_GCM_BASE64)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator, Protocol
 
-from conformance.clients.netcore_email import NetcoreEmailClient
-from conformance.evidence import decode_lenient, encoding_of
-from conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
-from conformance.requirements.netcore_email import REQUIREMENTS
-from mockservers.core import JournalEntry
-from mockservers.crypto import CryptoError, aes_gcm
+from sealmail.conformance.clients.netcore_email import NetcoreEmailClient
+from sealmail.conformance.evidence import decode_lenient, encoding_of
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.requirements.netcore_email import REQUIREMENTS
+from sealmail.mockservers.core import JournalEntry
+from sealmail.mockservers.crypto import CryptoError, aes_gcm
 
 SAMPLE_MESSAGE: dict[str, Any] = {
     "personalizations": [{"to": [{"email": "recipient@example.com", "name": "Zoë Émile 李"}]}],

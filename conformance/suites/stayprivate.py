@@ -1,7 +1,7 @@
 """StayPrivate conformance checks (requirements in conformance/requirements/stayprivate.py).
 
 A client under test implements :class:`StayPrivateAdapter`: ``send_email(message)``
-with an :class:`~conformance.clients.stayprivate.EmailMessage`, running whatever
+with an :class:`~sealmail.conformance.clients.stayprivate.EmailMessage`, running whatever
 calls it needs. Every verdict is judged from the journal: the headers and
 token of each request, the JSON bodies, the multipart parts the mock parsed
 (``form_fields`` notes), and the order in which requests started and finished.
@@ -23,12 +23,12 @@ import hashlib
 import json
 from typing import Any, Iterator, Protocol
 
-from conformance.clients.stayprivate import EmailMessage, OutgoingAttachment, StayPrivateClient
-from conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
-from conformance.requirements.stayprivate import REQUIREMENTS
-from mockservers.core import JournalEntry
-from mockservers.core.validation import is_email
-from mockservers.crypto.jwt import JwtError, load_rsa_public_key, peek, verify_jws
+from sealmail.conformance.clients.stayprivate import EmailMessage, OutgoingAttachment, StayPrivateClient
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.requirements.stayprivate import REQUIREMENTS
+from sealmail.mockservers.core import JournalEntry
+from sealmail.mockservers.core.validation import is_email
+from sealmail.mockservers.crypto.jwt import JwtError, load_rsa_public_key, peek, verify_jws
 
 API_BASE = "/1.0/emails"
 SEND_NEW = API_BASE + "/send"

@@ -1,7 +1,7 @@
 """Typed rejections: the one way a mock says "no".
 
 A handler or provider model raises :class:`Rejection`; one middleware
-(:mod:`mockservers.core.middleware`) renders it in the provider's own error
+(:mod:`sealmail.mockservers.core.middleware`) renders it in the provider's own error
 shape and writes the precise internal ``reason`` to the journal. The caller
 sees the provider's behaviour, the test author sees why.
 """

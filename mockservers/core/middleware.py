@@ -29,7 +29,7 @@ from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
 CONTROL_PREFIX = "/__mock__/"
 """Control API paths: never journaled, never faulted."""
 
-log = logging.getLogger("mockservers")
+log = logging.getLogger("sealmail")
 
 
 class _ClientErrorRecords(logging.Filter):

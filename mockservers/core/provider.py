@@ -50,7 +50,7 @@ class Provider(ABC, Generic[ConfigT, ModelT]):
 
     Subclasses set the class attributes and implement the abstract methods; the
     HTTP handlers they register must stay stateless and read their model from
-    the application (see :func:`mockservers.core.context.model`).
+    the application (see :func:`sealmail.mockservers.core.context.model`).
     """
 
     id: ClassVar[str]

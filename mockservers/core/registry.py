@@ -1,4 +1,4 @@
-"""Finds the provider mocks: every package under ``mockservers.providers`` with a ``PROVIDER``.
+"""Finds the provider mocks: every package under ``sealmail.mockservers.providers`` with a ``PROVIDER``.
 
 Adding a provider is adding its package; nothing here changes. Convention: a
 provider's id is its package name with ``-`` for ``_`` (``ncp_mailer`` is
@@ -20,7 +20,7 @@ from .provider import Provider
 @cache
 def providers() -> dict[str, Provider[Any, Any]]:
     """All implemented providers by id, ordered by port offset."""
-    package = importlib.import_module("mockservers.providers")
+    package = importlib.import_module("sealmail.mockservers.providers")
     found: list[Provider[Any, Any]] = []
     for info in pkgutil.iter_modules(package.__path__):
         if not info.ispkg:
@@ -36,7 +36,7 @@ def providers() -> dict[str, Provider[Any, Any]]:
 @cache
 def _package_ids() -> tuple[str, ...]:
     """The provider packages' ids, listed from disk once per process."""
-    spec = importlib.util.find_spec("mockservers.providers")
+    spec = importlib.util.find_spec("sealmail.mockservers.providers")
     locations = list(spec.submodule_search_locations or []) if spec else []
     return tuple(sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(locations) if info.ispkg))
 
@@ -53,7 +53,7 @@ def get_provider(provider_id: str) -> Provider[Any, Any]:
     so starting one mock does not pay for importing all of them.
     """
     if provider_id in _package_ids():
-        module = importlib.import_module(f"mockservers.providers.{provider_id.replace('-', '_')}")
+        module = importlib.import_module(f"sealmail.mockservers.providers.{provider_id.replace('-', '_')}")
         provider = getattr(module, "PROVIDER", None)
         if isinstance(provider, Provider) and provider.id == provider_id:
             return provider

@@ -84,7 +84,7 @@ def decrypt_uniform(key: bytes, iv: bytes, data: bytes) -> CbcOutcome:
     # ValueError (the library's on bad padding, a balancing one on good padding),
     # and join head and tail into one new buffer of about the same size. Without
     # this a bad padding costs about 0.9 us more than a good one (measured with
-    # python -m mockservers.providers.netcore_ce.timing); with it they agree within noise.
+    # python -m sealmail.mockservers.providers.netcore_ce.timing); with it they agree within noise.
     bad_padding = DecryptionFailed("cbc_bad_padding", "PKCS#7 padding invalid (wrong key, IV or ciphertext)")
     head = unpadder.update(padded)
     try:

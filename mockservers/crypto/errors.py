@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class CryptoError(Exception):
-    """Root of every error raised by :mod:`mockservers.crypto`."""
+    """Root of every error raised by :mod:`sealmail.mockservers.crypto`."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)

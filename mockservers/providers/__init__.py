@@ -1,1 +1,1 @@
-"""One package per provider; each exposes ``PROVIDER`` (found by :mod:`mockservers.core.registry`)."""
+"""One package per provider; each exposes ``PROVIDER`` (found by :mod:`sealmail.mockservers.core.registry`)."""

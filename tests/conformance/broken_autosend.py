@@ -9,9 +9,9 @@ from typing import Any
 from jwcrypto.common import json_encode
 from jwcrypto.jwe import JWE
 
-from conformance.clients.autosend import AutoSendClient, AutoSendError, EncryptedBody, PublicKey, encrypt_body
-from conformance.clients.http import RetryPolicy
-from mockservers.crypto import jwe
+from sealmail.conformance.clients.autosend import AutoSendClient, AutoSendError, EncryptedBody, PublicKey, encrypt_body
+from sealmail.conformance.clients.http import RetryPolicy
+from sealmail.mockservers.crypto import jwe
 
 PROVIDER = "autosend"
 

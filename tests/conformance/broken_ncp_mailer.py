@@ -12,11 +12,11 @@ import hmac
 import time
 from typing import Any, Callable, Mapping
 
-from conformance.clients.http import HttpReply, read_reply
-from conformance.clients.ncp_mailer import (
+from sealmail.conformance.clients.http import HttpReply, read_reply
+from sealmail.conformance.clients.ncp_mailer import (
     MailRequestResult, NcpMailerClient, NcpMailerError, QueryValue, now_ms, request_target,
 )
-from mockservers.crypto import ncp_signature
+from sealmail.mockservers.crypto import ncp_signature
 from yarl import URL
 
 PROVIDER = "ncp-mailer"

@@ -11,11 +11,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from conformance.clients.http import HttpReply, read_reply
-from conformance.clients.netcore_ce import AES_256_CBC_HEX, AES_256_GCM_BASE64, UPLOAD_PATH, encode_activities, encrypt_text
-from conformance.suites.netcore_ce import Event, ReferenceAdapter
-from mockservers.crypto import aes_cbc, aes_gcm
-from mockservers.crypto.encoding import b64encode
+from sealmail.conformance.clients.http import HttpReply, read_reply
+from sealmail.conformance.clients.netcore_ce import AES_256_CBC_HEX, AES_256_GCM_BASE64, UPLOAD_PATH, encode_activities, encrypt_text
+from sealmail.conformance.suites.netcore_ce import Event, ReferenceAdapter
+from sealmail.mockservers.crypto import aes_cbc, aes_gcm
+from sealmail.mockservers.crypto.encoding import b64encode
 
 PROVIDER = "netcore-ce"
 

@@ -6,10 +6,10 @@ import json
 import os
 from typing import Any
 
-from conformance.clients.http import HttpReply, read_reply
-from conformance.clients.netcore_email import SEND_PATH, NetcoreEmailClient, encrypt_request
-from mockservers.crypto import aes_gcm
-from mockservers.crypto.encoding import b64encode
+from sealmail.conformance.clients.http import HttpReply, read_reply
+from sealmail.conformance.clients.netcore_email import SEND_PATH, NetcoreEmailClient, encrypt_request
+from sealmail.mockservers.crypto import aes_gcm
+from sealmail.mockservers.crypto.encoding import b64encode
 
 PROVIDER = "netcore-email"
 

@@ -11,8 +11,8 @@ import aiohttp
 from jwcrypto.common import base64url_encode
 from jwcrypto.jwk import JWK
 
-from conformance.clients.http import HttpReply, read_reply
-from conformance.clients.stayprivate import (
+from sealmail.conformance.clients.http import HttpReply, read_reply
+from sealmail.conformance.clients.stayprivate import (
     API_BASE,
     ESIGN_FIELD,
     EmailMessage,
@@ -21,7 +21,7 @@ from conformance.clients.stayprivate import (
     StayPrivateClient,
     TokenSigner,
 )
-from mockservers.crypto.jwt import sign_compact
+from sealmail.mockservers.crypto.jwt import sign_compact
 
 PROVIDER = "stayprivate"
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from conformance.clients.http import BlockingRunner
-from conformance.framework import get_suite, run_suite
-from conformance.suites.ncp_mailer import SAMPLE_MAIL
-from mockservers.core import MockPool
+from sealmail.conformance.clients.http import BlockingRunner
+from sealmail.conformance.framework import get_suite, run_suite
+from sealmail.conformance.suites.ncp_mailer import SAMPLE_MAIL
+from sealmail.mockservers.core import MockPool
 
 from .broken_ncp_mailer import QUIRK_CLIENTS
 

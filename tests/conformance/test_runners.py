@@ -1,4 +1,4 @@
-"""The two ways a user runs the suite: ``python -m conformance`` and ``pytest --pyargs conformance``."""
+"""The two ways a user runs the suite: ``python -m sealmail conformance`` and ``pytest --pyargs sealmail.conformance``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "sealmail", "conformance", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def test_cli_reference_client_passes_and_writes_the_json_report(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_cli_exits_1_when_a_must_requirement_fails(tmp_path: Path) -> None:
     report_path = tmp_path / "report.json"
     env_path = f"{tmp_path}:{ROOT}"
     result = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "netcore-email", "--client", "reuse_iv_client:factory", "--report-json", str(report_path)],
+        [sys.executable, "-m", "sealmail", "conformance", "run", "netcore-email", "--client", "reuse_iv_client:factory", "--report-json", str(report_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": env_path},
     )
     assert result.returncode == 1, result.stdout + result.stderr
@@ -57,7 +57,7 @@ def test_cli_usage_errors_exit_2() -> None:
 def test_pytest_pyargs_gives_one_junit_case_per_requirement(pytester: pytest.Pytester) -> None:
     junit = pytester.path / "conformance.xml"
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance", "--conformance-provider", "netcore-email", f"--junitxml={junit}", "-p", "no:cacheprovider"
+        "--pyargs", "sealmail.conformance", "--conformance-provider", "netcore-email", f"--junitxml={junit}", "-p", "no:cacheprovider"
     )
     result.assert_outcomes(passed=14, skipped=_other_requirements())
     text = junit.read_text()
@@ -68,7 +68,7 @@ def test_pytest_pyargs_with_a_broken_client_fails_exactly_its_requirement(pytest
     pytester.makepyfile(reuse_iv_client="from tests.conformance.broken_netcore_email import BROKEN_CLIENTS\nfactory = BROKEN_CLIENTS['reuses the IV'][0]\n")
     monkeypatch.setenv("PYTHONPATH", f"{pytester.path}:{ROOT}")
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance", "--conformance-client", "netcore-email=reuse_iv_client:factory", "-p", "no:cacheprovider",
+        "--pyargs", "sealmail.conformance", "--conformance-client", "netcore-email=reuse_iv_client:factory", "-p", "no:cacheprovider",
         "-k", "netcore-email",
     )
     result.assert_outcomes(passed=13, failed=1)
@@ -76,6 +76,6 @@ def test_pytest_pyargs_with_a_broken_client_fails_exactly_its_requirement(pytest
 
 
 def _other_requirements() -> int:
-    from conformance.framework import suites
+    from sealmail.conformance.framework import suites
 
     return sum(len(s.requirements) for pid, s in suites().items() if pid != "netcore-email")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from conformance.framework import get_suite, run_suite, suites
-from mockservers.core import MockPool
+from sealmail.conformance.framework import get_suite, run_suite, suites
+from sealmail.mockservers.core import MockPool
 
 
 def _broken_cases() -> list[Any]:

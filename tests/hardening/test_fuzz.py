@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.hardening.fuzz import FuzzFailure, FuzzReport, run_fuzz
-from mockservers.core import providers
+from sealmail.mockservers.core import providers
 
 EXAMPLES = int(os.environ.get("SEALMAIL_FUZZ_EXAMPLES", "100"))
 DERANDOMIZE = EXAMPLES < 1000 and os.environ.get("SEALMAIL_FUZZ_RANDOM") != "1"

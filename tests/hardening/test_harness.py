@@ -13,7 +13,7 @@ from bench.hardening.shapes import error_shape
 from bench.hardening.strategies import FuzzRequest, from_seed
 from bench.hardening.wire import WireReply
 from bench.profiles import PROFILES, available_profiles, main_path
-from mockservers.core import Rejection, providers
+from sealmail.mockservers.core import Rejection, providers
 
 
 @pytest.mark.parametrize("provider_id", list(providers()))

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from mockservers.core import MockPool, create_app, get_provider, providers
-from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
+from sealmail.mockservers.core import MockPool, create_app, get_provider, providers
+from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 PROVIDERS = list(providers())
 

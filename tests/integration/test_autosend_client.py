@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from conformance.clients.autosend import (
+from sealmail.conformance.clients.autosend import (
     AutoSendClient, AutoSendError, AutoSendSyncClient, JwksError, max_age_of, usable_keys,
 )
-from conformance.clients.http import RetryPolicy
-from mockservers.core import MockHandle
-from mockservers.crypto import jwe
-from mockservers.providers.autosend import spec
+from sealmail.conformance.clients.http import RetryPolicy
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import jwe
+from sealmail.mockservers.providers.autosend import spec
 
 MAIL = {"to": {"email": "to@example.com"}, "from": {"email": "from@example.com"}, "subject": "Hi", "html": "<b>é</b>"}
 

@@ -10,10 +10,10 @@ import requests
 from jwcrypto.common import base64url_decode, base64url_encode
 from jwcrypto.jwk import JWK
 
-from mockservers.core import MockHandle
-from mockservers.crypto import jwe
-from mockservers.providers.autosend import spec
-from mockservers.providers.autosend.app import PROVIDER, parse_duration
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import jwe
+from sealmail.mockservers.providers.autosend import spec
+from sealmail.mockservers.providers.autosend.app import PROVIDER, parse_duration
 
 CONTACT = {"email": "Jane.Doe@Example.com", "firstName": "Jane", "lastName": "Doe", "userId": "u_1",
            "listIds": ["l1"], "customFields": {"plan": "pro", "seats": 3, "trial": False}}
@@ -27,7 +27,7 @@ def spare_key(index: int) -> JWK:
     """A committed test key the mock's ring does not hold in these tests (rotations stay below it)."""
     from cryptography.hazmat.primitives import serialization
 
-    from mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
+    from sealmail.mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
 
     return JWK.from_pyca(serialization.load_pem_private_key(FIXED_KEY_PEMS[index].encode(), None, unsafe_skip_rsa_key_validation=True))
 
@@ -494,7 +494,7 @@ def test_rotate_every_flag() -> None:
     assert parse_duration("1d") == 86400 and parse_duration("250ms") == 0.25
     with pytest.raises(ValueError):
         parse_duration("soon")
-    from mockservers.cli import build_parser, settings_from
+    from sealmail.mockservers.cli import build_parser, settings_from
 
     args = build_parser().parse_args(["serve", "--autosend-rotate-every", "2h"])
     assert settings_from(args)["autosend"] == {"rotate_every_s": 7200.0}

@@ -1,4 +1,4 @@
-"""``python -m mockservers``: serve in a subprocess (JSON start-up line, SIGTERM), list, bad input.
+"""``python -m sealmail``: serve in a subprocess (JSON start-up line, SIGTERM), list, bad input.
 
 Never sleeps: the test waits for the server's start-up line on its stdout.
 """
@@ -17,19 +17,19 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from mockservers.cli import main
-from mockservers.core import providers
-from mockservers.providers.netcore_email import spec
+from sealmail.mockservers.cli import main
+from sealmail.mockservers.core import providers
+from sealmail.mockservers.providers.netcore_email import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class Served:
-    """A ``python -m mockservers serve`` subprocess whose stdout lines arrive on a queue."""
+    """A ``python -m sealmail serve`` subprocess whose stdout lines arrive on a queue."""
 
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mockservers", "serve", *args],
+            [sys.executable, "-m", "sealmail", "serve", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from conformance.clients.ncp_mailer import NcpMailerClient, NcpMailerError, NcpMailerSyncClient, encode_query, request_target
-from conformance.clients.http import RetryPolicy
-from mockservers.core import MockHandle
-from mockservers.crypto import ncp_signature
-from mockservers.providers.ncp_mailer import spec
+from sealmail.conformance.clients.ncp_mailer import NcpMailerClient, NcpMailerError, NcpMailerSyncClient, encode_query, request_target
+from sealmail.conformance.clients.http import RetryPolicy
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import ncp_signature
+from sealmail.mockservers.providers.ncp_mailer import spec
 
 from ..unit.test_ncp_mailer_rules import SEED_BODY
 

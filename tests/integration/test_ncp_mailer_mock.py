@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mockservers.core import MockHandle
-from mockservers.crypto import ncp_signature
-from mockservers.providers.ncp_mailer import spec
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import ncp_signature
+from sealmail.mockservers.providers.ncp_mailer import spec
 
 from ..unit.test_ncp_mailer_rules import SEED_BODY
 
@@ -349,7 +349,7 @@ def test_create_status_is_configurable(mock_server: Any, status: int) -> None:
 
 
 def test_bad_settings_are_refused() -> None:
-    from mockservers.providers.ncp_mailer import PROVIDER
+    from sealmail.mockservers.providers.ncp_mailer import PROVIDER
 
     for bad in ({"create_status": 204}, {"missing_parameter": "guess"}, {"signed_uri": "normalized"}, {"timestamp_tolerance_ms": -1}):
         with pytest.raises(ValueError):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.clients.netcore_ce import (
+from sealmail.conformance.clients.netcore_ce import (
     AES_256_CBC_BASE64,
     AES_256_CBC_HEX,
     AES_256_GCM_BASE64,
@@ -20,10 +20,10 @@ from conformance.clients.netcore_ce import (
     generate_gcm_key,
     generate_key_and_iv,
 )
-from conformance.clients.http import ProviderError
-from mockservers.core import MockHandle
-from mockservers.crypto import aes_cbc, aes_gcm
-from mockservers.providers.netcore_ce import spec
+from sealmail.conformance.clients.http import ProviderError
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import aes_cbc, aes_gcm
+from sealmail.mockservers.providers.netcore_ce import spec
 
 UNIFORM = {"status": "error", "code": "decryption_failed", "message": "Unable to decrypt encryptedRequest",
            "error": "Unable to decrypt encryptedRequest"}
@@ -435,7 +435,7 @@ def test_custom_default_credentials(mock_server: Any) -> None:
     {"activity_sources": " , "}, {"max_activities": 0}, {"success_status": 204}, {"default_gcm_key": "x" * 32},
 ])
 def test_bad_settings_fail_fast(settings: dict[str, Any]) -> None:
-    from mockservers.providers.netcore_ce import PROVIDER
+    from sealmail.mockservers.providers.netcore_ce import PROVIDER
 
     with pytest.raises(ValueError):
         PROVIDER.make_config(settings)

@@ -8,11 +8,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conformance.clients.http import ProviderError, RetryPolicy
-from conformance.clients.netcore_email import NetcoreEmailClient, NetcoreEmailSyncClient, encrypt_request, error_message
-from mockservers.core import MockHandle
-from mockservers.crypto import aes_gcm
-from mockservers.crypto.encoding import b64decode_strict
+from sealmail.conformance.clients.http import ProviderError, RetryPolicy
+from sealmail.conformance.clients.netcore_email import NetcoreEmailClient, NetcoreEmailSyncClient, encrypt_request, error_message
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import aes_gcm
+from sealmail.mockservers.crypto.encoding import b64decode_strict
 
 PAYLOAD: dict[str, Any] = {
     "personalizations": [{"to": [{"email": "to@example.com", "name": "Zoë"}]}],

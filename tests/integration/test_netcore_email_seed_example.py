@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mockservers.core import MockHandle
+from sealmail.mockservers.core import MockHandle
 
 SCRIPT = Path(__file__).resolve().parents[1] / "seed_examples" / "netcore_email_seed_example.py"
 SCRIPT_URL = "http://127.0.0.1:8101/v6/mail/send"

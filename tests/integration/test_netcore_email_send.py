@@ -15,10 +15,10 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from conformance.clients.netcore_email import encrypt_request
-from mockservers.core import MockHandle
-from mockservers.crypto import aes_gcm
-from mockservers.providers.netcore_email import spec
+from sealmail.conformance.clients.netcore_email import encrypt_request
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import aes_gcm
+from sealmail.mockservers.providers.netcore_email import spec
 
 API_KEY = spec.DEFAULT_API_KEY
 PAYLOAD: dict[str, Any] = {

@@ -14,10 +14,10 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from mockservers.core import MockHandle
-from mockservers.crypto.jwt import encode_json_segment, load_rsa_private_key, sign_compact, sign_jwt
-from mockservers.providers.stayprivate import spec
-from mockservers.providers.stayprivate.test_keys import (
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto.jwt import encode_json_segment, load_rsa_private_key, sign_compact, sign_jwt
+from sealmail.mockservers.providers.stayprivate import spec
+from sealmail.mockservers.providers.stayprivate.test_keys import (
     DEFAULT_PRIVATE_KEY_PEM,
     DEFAULT_PUBLIC_KEY_PEM,
     OTHER_PRIVATE_KEY_PEM,
@@ -592,8 +592,8 @@ def test_send_while_an_upload_is_in_flight_is_warned_or_rejected(http: requests.
 
 
 def test_an_upload_that_finishes_after_the_send_is_refused(http: requests.Session, stayprivate_mock: MockHandle) -> None:
-    from mockservers.core import Rejection
-    from mockservers.providers.stayprivate.uploads import UploadedFile, UploadForm
+    from sealmail.mockservers.core import Rejection
+    from sealmail.mockservers.providers.stayprivate.uploads import UploadedFile, UploadForm
 
     mock = stayprivate_mock
     email_ref = prepare(http, mock)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from conformance.clients.http import RetryPolicy
-from conformance.clients.stayprivate import (
+from sealmail.conformance.clients.http import RetryPolicy
+from sealmail.conformance.clients.stayprivate import (
     EmailMessage,
     OutgoingAttachment,
     StayPrivateClient,
@@ -16,9 +16,9 @@ from conformance.clients.stayprivate import (
     StayPrivateSyncClient,
     TokenSigner,
 )
-from mockservers.core import MockHandle
-from mockservers.crypto.jwt import load_rsa_public_key, peek, verify_jwt
-from mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM, DEFAULT_PUBLIC_KEY_PEM, OTHER_PRIVATE_KEY_PEM
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto.jwt import load_rsa_public_key, peek, verify_jwt
+from sealmail.mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM, DEFAULT_PUBLIC_KEY_PEM, OTHER_PRIVATE_KEY_PEM
 
 ATTACHMENTS = (
     OutgoingAttachment("contract.pdf", b"%PDF-1.4\x00\xff" * 100, "application/pdf", esign=True),

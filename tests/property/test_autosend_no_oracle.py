@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jwcrypto.common import base64url_decode, base64url_encode
 
-from mockservers.core import MockHandle, MockPool
-from mockservers.crypto import jwe
-from mockservers.providers.autosend import spec
+from sealmail.mockservers.core import MockHandle, MockPool
+from sealmail.mockservers.crypto import jwe
+from sealmail.mockservers.providers.autosend import spec
 
 THREE_CODES = {"INVALID_JWE", "UNKNOWN_KEY_ID", "DECRYPTION_FAILED"}
 CONTACT = {"email": "prop@example.com", "firstName": "Prop"}

@@ -15,8 +15,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 
-from mockservers.core import MockHandle, MockPool
-from mockservers.crypto import jwe
+from sealmail.mockservers.core import MockHandle, MockPool
+from sealmail.mockservers.crypto import jwe
 
 UNKNOWN_KID = "key_1999_01"
 MAX_ROTATIONS = 9

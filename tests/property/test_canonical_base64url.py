@@ -13,7 +13,7 @@ import binascii
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mockservers.crypto.encoding import is_canonical_base64url
+from sealmail.mockservers.crypto.encoding import is_canonical_base64url
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 

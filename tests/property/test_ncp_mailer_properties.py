@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from mockservers.core import MockClock, MockHandle, Rejection
-from mockservers.crypto import ncp_signature
-from mockservers.providers.ncp_mailer import NcpMailerConfig, NcpMailerModel, spec
-from mockservers.providers.ncp_mailer.gateway import GatewayRules, authenticate
-from mockservers.providers.ncp_mailer.templates import fill
-from mockservers.providers.ncp_mailer.validation import DraftRules, validate
+from sealmail.mockservers.core import MockClock, MockHandle, Rejection
+from sealmail.mockservers.crypto import ncp_signature
+from sealmail.mockservers.providers.ncp_mailer import NcpMailerConfig, NcpMailerModel, spec
+from sealmail.mockservers.providers.ncp_mailer.gateway import GatewayRules, authenticate
+from sealmail.mockservers.providers.ncp_mailer.templates import fill
+from sealmail.mockservers.providers.ncp_mailer.validation import DraftRules, validate
 
 FAST = settings(max_examples=60, deadline=None)
 HTTP = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

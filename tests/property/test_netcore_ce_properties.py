@@ -18,9 +18,9 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.clients.netcore_ce import encode_activities, encrypt_text
-from mockservers.core import MockHandle, MockPool
-from mockservers.providers.netcore_ce import spec
+from sealmail.conformance.clients.netcore_ce import encode_activities, encrypt_text
+from sealmail.mockservers.core import MockHandle, MockPool
+from sealmail.mockservers.providers.netcore_ce import spec
 
 SESSION = requests.Session()
 """One keep-alive connection for all examples (a new TCP connection per example costs more than the check)."""

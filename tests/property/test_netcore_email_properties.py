@@ -22,10 +22,10 @@ import requests
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from conformance.clients.netcore_email import NetcoreEmailSyncClient, encrypt_request
-from mockservers.core import MockHandle, MockPool
-from mockservers.crypto import aes_gcm
-from mockservers.providers.netcore_email import spec
+from sealmail.conformance.clients.netcore_email import NetcoreEmailSyncClient, encrypt_request
+from sealmail.mockservers.core import MockHandle, MockPool
+from sealmail.mockservers.crypto import aes_gcm
+from sealmail.mockservers.providers.netcore_email import spec
 
 PROFILE_EXAMPLES = settings.default.max_examples
 FEW = settings(max_examples=max(10, PROFILE_EXAMPLES // 2), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -22,10 +22,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from mockservers.core import MockHandle, MockPool
-from mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
-from mockservers.providers.stayprivate import spec
-from mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM
+from sealmail.mockservers.core import MockHandle, MockPool
+from sealmail.mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
+from sealmail.mockservers.providers.stayprivate import spec
+from sealmail.mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM
 
 MAX_ATTACHMENTS = 3
 _STATE: dict[str, Any] = {}

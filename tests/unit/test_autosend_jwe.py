@@ -1,4 +1,4 @@
-"""mockservers.crypto.jwe: strict parsing, explicit policy, precise reasons, and agreement with
+"""sealmail.mockservers.crypto.jwe: strict parsing, explicit policy, precise reasons, and agreement with
 independent implementations (joserfc, pycryptodome) and third-party data (Wycheproof)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives import serialization
 from jwcrypto.common import base64url_decode, base64url_encode
 from jwcrypto.jwk import JWK
 
-from mockservers.crypto import DecryptionFailed, aes_gcm
-from mockservers.crypto import jwe
-from mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
-from vectors import wycheproof
+from sealmail.mockservers.crypto import DecryptionFailed, aes_gcm
+from sealmail.mockservers.crypto import jwe
+from sealmail.mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
+from sealmail.vectors import wycheproof
 
 POLICY = jwe.AUTOSEND_POLICY
 

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from mockservers.crypto import jwe
-from mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
-from mockservers.providers.autosend.keys import KeyRing, KeySupply, default_supply, kid_for
+from sealmail.mockservers.crypto import jwe
+from sealmail.mockservers.providers.autosend.fixed_keys import FIXED_KEY_PEMS
+from sealmail.mockservers.providers.autosend.keys import KeyRing, KeySupply, default_supply, kid_for
 
 
 def test_kids_follow_the_documented_example() -> None:

@@ -16,10 +16,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from mockservers.core import ErrorKind, FaultRule, MockClock, MockConfig, Provider, Rejection, RenderedError, create_app
-from mockservers.core import context as ctx
-from mockservers.core.state import MOCK_STATE
-from mockservers.providers.netcore_email import MODEL
+from sealmail.mockservers.core import ErrorKind, FaultRule, MockClock, MockConfig, Provider, Rejection, RenderedError, create_app
+from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.state import MOCK_STATE
+from sealmail.mockservers.providers.netcore_email import MODEL
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
 
@@ -380,8 +380,8 @@ def _plain_payload() -> bytes:
 
 async def test_undecodable_content_encoding_is_a_provider_shaped_400(aiohttp_client) -> None:
     """gzip declared over bytes that are not gzip: journaled 400 in the provider's shape, never aiohttp's 500."""
-    from mockservers.core import create_app
-    from mockservers.core.state import MOCK_STATE
+    from sealmail.mockservers.core import create_app
+    from sealmail.mockservers.core.state import MOCK_STATE
 
     app = create_app("netcore-email")
     client = await aiohttp_client(app)

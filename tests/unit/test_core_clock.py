@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mockservers.core import MockClock
+from sealmail.mockservers.core import MockClock
 
 
 def _real_ms() -> int:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mockservers.core import FaultRule
-from mockservers.core.faults import FaultPlan, FaultSpecError
+from sealmail.mockservers.core import FaultRule
+from sealmail.mockservers.core.faults import FaultPlan, FaultSpecError
 
 
 def test_from_json_reads_every_field() -> None:

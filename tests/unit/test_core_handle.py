@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from mockservers.core import MockHandle, MockPool, ServerThread, create_app
+from sealmail.mockservers.core import MockHandle, MockPool, ServerThread, create_app
 
 AUTH = {"Authorization": "Bearer sealmail-netcore-email-key", "Content-Type": "application/json"}
 PAYLOAD = (

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from mockservers.core import Journal, JournalEntry
+from sealmail.mockservers.core import Journal, JournalEntry
 
 
 def _record(journal: Journal, n: int, *, body: bytes = b"{}") -> JournalEntry:

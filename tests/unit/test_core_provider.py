@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mockservers.core import get_provider, providers
-from mockservers.providers.netcore_email import NetcoreEmailConfig
+from sealmail.mockservers.core import get_provider, providers
+from sealmail.mockservers.providers.netcore_email import NetcoreEmailConfig
 
 
 def test_make_config_applies_overrides_and_coerces_cli_strings() -> None:
@@ -56,6 +56,6 @@ def test_unknown_provider_is_a_key_error_naming_the_known_ones() -> None:
 
 def test_provider_ids_follow_the_package_naming_convention() -> None:
     """The plugin names fixtures from package names without importing providers: ids must match."""
-    from mockservers.core.registry import provider_ids, providers
+    from sealmail.mockservers.core.registry import provider_ids, providers
 
     assert provider_ids() == sorted(providers())

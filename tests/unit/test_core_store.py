@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from mockservers.core import MessageStore, StoredMessage
+from sealmail.mockservers.core import MessageStore, StoredMessage
 
 
 def _message(n: int) -> StoredMessage:

@@ -2,7 +2,7 @@
 
 Wycheproof (vectors/wycheproof/aes_gcm_test.json, the groups netcore-email uses:
 256-bit key, 96-bit IV, 128-bit tag) runs through
-``mockservers.providers.netcore_email.models.decrypt_body`` exactly as a request
+``sealmail.mockservers.providers.netcore_email.models.decrypt_body`` exactly as a request
 would: key and IV as base64 headers, body base64(ct || tag). The provider uses
 no AAD, so a case with AAD must be rejected even where Wycheproof says valid.
 """
@@ -17,12 +17,12 @@ from Crypto.Cipher import AES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockservers.core import Rejection
-from mockservers.crypto import CryptoError, DecryptionFailed, EncodingError, aes_gcm
-from mockservers.crypto.encoding import b64decode_strict, b64encode
-from mockservers.providers.netcore_email import spec
-from mockservers.providers.netcore_email.models import EncryptionHeaders, decrypt_body
-from vectors import wycheproof
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.crypto import CryptoError, DecryptionFailed, EncodingError, aes_gcm
+from sealmail.mockservers.crypto.encoding import b64decode_strict, b64encode
+from sealmail.mockservers.providers.netcore_email import spec
+from sealmail.mockservers.providers.netcore_email.models import EncryptionHeaders, decrypt_body
+from sealmail.vectors import wycheproof
 
 
 def _netcore_groups(group: dict[str, Any]) -> bool:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from mockservers.core import MockClock, Rejection
-from mockservers.crypto import ncp_signature
-from mockservers.providers.ncp_mailer import NcpMailerConfig, NcpMailerModel, spec
-from mockservers.providers.ncp_mailer.gateway import GatewayRules, authenticate
-from mockservers.providers.ncp_mailer.templates import fill, placeholders
-from mockservers.providers.ncp_mailer.validation import DraftRules, Template, is_mailer_address, parse_json, validate
+from sealmail.mockservers.core import MockClock, Rejection
+from sealmail.mockservers.crypto import ncp_signature
+from sealmail.mockservers.providers.ncp_mailer import NcpMailerConfig, NcpMailerModel, spec
+from sealmail.mockservers.providers.ncp_mailer.gateway import GatewayRules, authenticate
+from sealmail.mockservers.providers.ncp_mailer.templates import fill, placeholders
+from sealmail.mockservers.providers.ncp_mailer.validation import DraftRules, Template, is_mailer_address, parse_json, validate
 
 NOW = 1_800_000_000_000
 

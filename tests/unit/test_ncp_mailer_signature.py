@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-from mockservers.crypto import ncp_signature as sig
-from vectors import wycheproof
+from sealmail.mockservers.crypto import ncp_signature as sig
+from sealmail.vectors import wycheproof
 
 SEED_TIMESTAMP = "1521787414578"
 SEED_ACCESS_KEY = "6uxz1nKkcYwUjWRG5Q1V7NsW0i5jErlu2NjBXXgy"

@@ -20,11 +20,11 @@ from Crypto.Util.Padding import pad, unpad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockservers.crypto import CryptoError, DecryptionFailed, aes_cbc
-from mockservers.providers.netcore_ce import spec
-from mockservers.providers.netcore_ce.credentials import Credential
-from mockservers.providers.netcore_ce.envelope import open_request
-from vectors import wycheproof
+from sealmail.mockservers.crypto import CryptoError, DecryptionFailed, aes_cbc
+from sealmail.mockservers.providers.netcore_ce import spec
+from sealmail.mockservers.providers.netcore_ce.credentials import Credential
+from sealmail.mockservers.providers.netcore_ce.envelope import open_request
+from sealmail.vectors import wycheproof
 
 CBC_CASES = [t for _, t in wycheproof.cases("aes_cbc_pkcs5_test", lambda g: g["keySize"] == 256)]
 GCM_CASES = [t for _, t in wycheproof.cases("aes_gcm_test", lambda g: g["keySize"] == 256 and g["ivSize"] == 96 and g["tagSize"] == 128)]
@@ -109,7 +109,7 @@ def test_gcm_wycheproof_case_in_the_11258_layout(case: dict[str, Any]) -> None:
 
 
 def test_gcm_envelope_decrypts_json_and_reports_the_nonce() -> None:
-    from mockservers.crypto import aes_gcm
+    from sealmail.mockservers.crypto import aes_gcm
 
     key, nonce = bytes(range(32)), bytes(range(12))
     text = base64.b64encode(nonce + aes_gcm.encrypt(key, nonce, b"[]")).decode()

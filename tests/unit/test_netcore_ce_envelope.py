@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from conformance.clients import netcore_ce as client
-from mockservers.crypto import CryptoError, aes_cbc
-from mockservers.providers.netcore_ce import spec
-from mockservers.providers.netcore_ce.credentials import CredentialError, parse_cbc, parse_gcm, parse_registration
-from mockservers.providers.netcore_ce.envelope import open_request
+from sealmail.conformance.clients import netcore_ce as client
+from sealmail.mockservers.crypto import CryptoError, aes_cbc
+from sealmail.mockservers.providers.netcore_ce import spec
+from sealmail.mockservers.providers.netcore_ce.credentials import CredentialError, parse_cbc, parse_gcm, parse_registration
+from sealmail.mockservers.providers.netcore_ce.envelope import open_request
 
 CBC = parse_cbc(spec.DEFAULT_CBC_KEY, spec.DEFAULT_CBC_IV)
 GCM = parse_gcm(spec.DEFAULT_GCM_KEY)

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from mockservers.crypto import CryptoError
-from mockservers.providers.netcore_ce import spec, timing
-from mockservers.providers.netcore_ce.envelope import open_request
+from sealmail.mockservers.crypto import CryptoError
+from sealmail.mockservers.providers.netcore_ce import spec, timing
+from sealmail.mockservers.providers.netcore_ce.envelope import open_request
 
 EXPECTED_REASON = {
     "cbc_bad_padding": "cbc_bad_padding",

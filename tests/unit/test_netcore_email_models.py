@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from mockservers.core import MockClock, Rejection
-from mockservers.core.validation import is_email
-from mockservers.crypto import aes_gcm
-from mockservers.providers.netcore_email import PROVIDER, NetcoreEmailConfig, NetcoreEmailModel, spec
-from mockservers.providers.netcore_email.models import (
+from sealmail.mockservers.core import MockClock, Rejection
+from sealmail.mockservers.core.validation import is_email
+from sealmail.mockservers.crypto import aes_gcm
+from sealmail.mockservers.providers.netcore_email import PROVIDER, NetcoreEmailConfig, NetcoreEmailModel, spec
+from sealmail.mockservers.providers.netcore_email.models import (
     EncryptionHeaders,
     decrypt_body,
     is_encrypted,

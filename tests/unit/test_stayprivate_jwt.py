@@ -1,4 +1,4 @@
-"""mockservers.crypto.jwt against independent data: Wycheproof (relabelled vectors), pycryptodome, and the rules.
+"""sealmail.mockservers.crypto.jwt against independent data: Wycheproof (relabelled vectors), pycryptodome, and the rules.
 
 The stayprivate vector files were labelled and verified with pycryptodome and
 the standard library only; here the mock's own code path (jwcrypto over
@@ -18,8 +18,8 @@ from Crypto.Signature import pkcs1_15
 from hypothesis import given, strategies as st
 from jwcrypto.jwk import JWK
 
-from mockservers.crypto import CryptoError
-from mockservers.crypto.jwt import (
+from sealmail.mockservers.crypto import CryptoError
+from sealmail.mockservers.crypto.jwt import (
     RSA_ALGORITHMS,
     AlgorithmRejected,
     ClaimsInvalid,
@@ -38,9 +38,9 @@ from mockservers.crypto.jwt import (
     verify_jwt,
     verify_signature,
 )
-from mockservers.providers.stayprivate.companies import RegistrationError, make_company
-from mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM, DEFAULT_PUBLIC_KEY_PEM, OTHER_PRIVATE_KEY_PEM
-from vectors.schema import load_provider
+from sealmail.mockservers.providers.stayprivate.companies import RegistrationError, make_company
+from sealmail.mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM, DEFAULT_PUBLIC_KEY_PEM, OTHER_PRIVATE_KEY_PEM
+from sealmail.vectors.schema import load_provider
 
 PRIVATE = load_rsa_private_key(DEFAULT_PRIVATE_KEY_PEM)
 PUBLIC = load_rsa_public_key(DEFAULT_PUBLIC_KEY_PEM)

@@ -9,11 +9,11 @@ import pytest
 import urllib3
 from hypothesis import given, strategies as st
 
-from mockservers.core import MockClock, Rejection
-from mockservers.providers.stayprivate import StayPrivateConfig, StayPrivateModel, spec
-from mockservers.providers.stayprivate.companies import RegistrationError, key_pair_from_private_pem, make_company
-from mockservers.providers.stayprivate.test_keys import DEFAULT_PUBLIC_KEY_PEM, OTHER_PRIVATE_KEY_PEM, public_pem_of
-from mockservers.providers.stayprivate.uploads import parse_form, read_upload
+from sealmail.mockservers.core import MockClock, Rejection
+from sealmail.mockservers.providers.stayprivate import StayPrivateConfig, StayPrivateModel, spec
+from sealmail.mockservers.providers.stayprivate.companies import RegistrationError, key_pair_from_private_pem, make_company
+from sealmail.mockservers.providers.stayprivate.test_keys import DEFAULT_PUBLIC_KEY_PEM, OTHER_PRIVATE_KEY_PEM, public_pem_of
+from sealmail.mockservers.providers.stayprivate.uploads import parse_form, read_upload
 
 file_names = st.text(alphabet=st.characters(categories=("L", "N"), include_characters=" ._-()"), min_size=1, max_size=30).map(
     lambda s: s.strip(" ") or "f").filter(lambda s: s not in {".", ".."})
@@ -73,7 +73,7 @@ def test_bad_config_is_refused(overrides: dict[str, Any], message: str) -> None:
 
 
 def test_cli_strings_become_tuples() -> None:
-    from mockservers.providers.stayprivate import PROVIDER
+    from sealmail.mockservers.providers.stayprivate import PROVIDER
 
     config = PROVIDER.make_config({"company_domains": "a.example, b.example", "allowed_algorithms": "RS256,PS256", "leeway_s": "5"})
     assert config.company_domains == ("a.example", "b.example") and config.allowed_algorithms == ("RS256", "PS256")

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.clients.autosend import JwksError, usable_keys
-from mockservers.core import MockHandle
-from mockservers.crypto import jwe
-from vectors.generators.autosend import GENERATOR, SEGMENTS
-from vectors.schema import load_provider
+from sealmail.conformance.clients.autosend import JwksError, usable_keys
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import jwe
+from sealmail.vectors.generators.autosend import GENERATOR, SEGMENTS
+from sealmail.vectors.schema import load_provider
 
 
 def _file(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""``python -m vectors``: generate into a folder, verify (exit 1 on disagreement), replay against a server."""
+"""``python -m sealmail vectors``: generate into a folder, verify (exit 1 on disagreement), replay against a server."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mockservers.core import MockPool
-from vectors.schema import DATA_DIR
+from sealmail.mockservers.core import MockPool
+from sealmail.vectors.schema import DATA_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vectors", *args], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    return subprocess.run([sys.executable, "-m", "sealmail", "vectors", *args], cwd=ROOT, capture_output=True, text=True, timeout=180)
 
 
 def test_generate_into_a_folder_reproduces_the_committed_files(tmp_path: Path) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from mockservers.core import MockPool
-from vectors.cli import _Server, replay_one
-from vectors.generators import get_generator
-from vectors.schema import load_provider
+from sealmail.mockservers.core import MockPool
+from sealmail.vectors.cli import _Server, replay_one
+from sealmail.vectors.generators import get_generator
+from sealmail.vectors.schema import load_provider
 
 REASONS = {
     "ChangedMethod": {"signature_mismatch"},

@@ -9,9 +9,9 @@ from collections import Counter
 
 import requests
 
-from mockservers.core import MockPool
-from vectors.generators.netcore_ce import SEED_SAMPLE, judge_request
-from vectors.schema import load_provider
+from sealmail.mockservers.core import MockPool
+from sealmail.vectors.generators.netcore_ce import SEED_SAMPLE, judge_request
+from sealmail.vectors.schema import load_provider
 
 FILES = {f.name: f for f in load_provider("netcore-ce")}
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mockservers.core import MockPool
-from vectors.cli import _Server, replay_one
-from vectors.generators import generators, get_generator
-from vectors.schema import DATA_DIR, load_provider
+from sealmail.mockservers.core import MockPool
+from sealmail.vectors.cli import _Server, replay_one
+from sealmail.vectors.generators import generators, get_generator
+from sealmail.vectors.schema import DATA_DIR, load_provider
 
 PROVIDERS = list(generators())
 
@@ -26,11 +26,11 @@ def test_committed_files_are_the_output_of_the_recorded_seed(provider_id: str) -
     generator = get_generator(provider_id)
     files = generator.generate(generator.default_seed)
     committed = {p.stem: p.read_text(encoding="utf-8") for p in sorted((DATA_DIR / provider_id).glob("*.json"))}
-    assert sorted(committed) == sorted(f.name for f in files), "regenerate with: python -m vectors generate"
+    assert sorted(committed) == sorted(f.name for f in files), "regenerate with: python -m sealmail vectors generate"
     for vector_file in files:
         assert vector_file.generator["seed"] == generator.default_seed
         assert _view(provider_id, vector_file.dumps()) == _view(provider_id, committed[vector_file.name]), (
-            f"{vector_file.name} differs from its regeneration: run python -m vectors generate --provider {provider_id}"
+            f"{vector_file.name} differs from its regeneration: run python -m sealmail vectors generate --provider {provider_id}"
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
 
 from . import handlers, spec
 from .handlers import MODEL

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
-from mockservers.core import Rejection
-from mockservers.crypto import CryptoError, DecryptionFailed
-from mockservers.crypto.jwe import JwePolicy, MalformedJwe, PlaintextTooLarge, UnsupportedJwe, decrypt, parse_compact
-from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.crypto import CryptoError, DecryptionFailed
+from sealmail.mockservers.crypto.jwe import JwePolicy, MalformedJwe, PlaintextTooLarge, UnsupportedJwe, decrypt, parse_compact
+from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mockservers.core import Rejection
-from mockservers.core import context as ctx
-from mockservers.core.control import ControlError, control_error, read_control_json
-from mockservers.crypto.jwe import KeyRejected
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
+from sealmail.mockservers.crypto.jwe import KeyRejected
 
 from . import spec
 from .envelope import OpenedBody, open_body

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto.jwk import JWK
 
-from mockservers.crypto.jwe import KeyRejected, import_encryption_key
+from sealmail.mockservers.crypto.jwe import KeyRejected, import_encryption_key
 
 from . import spec
 from .fixed_keys import FIXED_KEY_PEMS

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from mockservers.core import ErrorKind, MockClock, MockConfig, Rejection
-from mockservers.core.auth import check_bearer_key
+from sealmail.mockservers.core import ErrorKind, MockClock, MockConfig, Rejection
+from sealmail.mockservers.core.auth import check_bearer_key
 
 from . import spec
 from .keys import KeyRing, KeySupply, RingKey, default_supply

@@ -11,8 +11,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from mockservers.core import Rejection
-from mockservers.core.validation import is_email
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core.validation import is_email
 
 from . import spec
 

@@ -7,7 +7,7 @@ choice sealmail made where the documentation is silent (FIDELITY.md).
 
 from __future__ import annotations
 
-from mockservers.core import ErrorKind
+from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "autosend"
 

@@ -6,8 +6,8 @@ from typing import Any, Sequence
 
 from aiohttp import web
 
-from mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
-from mockservers.core.provider import Middleware
+from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from sealmail.mockservers.core.provider import Middleware
 
 from . import spec
 from .control import add_control_routes

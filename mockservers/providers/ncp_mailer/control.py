@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mockservers.core.context import json_response
-from mockservers.core.control import ControlError, control_error, read_control_json
+from sealmail.mockservers.core.context import json_response
+from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
 
 from . import spec
 from .handlers import MODEL

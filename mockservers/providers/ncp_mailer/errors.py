@@ -8,7 +8,7 @@ says what was wrong with the request (e.g. which field). ``reason`` and
 
 from __future__ import annotations
 
-from mockservers.core import ErrorKind, Rejection
+from sealmail.mockservers.core import ErrorKind, Rejection
 
 from . import spec
 

@@ -19,8 +19,8 @@ from typing import Mapping, Protocol
 
 from multidict import CIMultiDictProxy
 
-from mockservers.core import Rejection
-from mockservers.crypto import ncp_signature
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.crypto import ncp_signature
 
 from . import spec
 

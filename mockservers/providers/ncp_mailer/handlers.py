@@ -12,9 +12,9 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from mockservers.core import Rejection
-from mockservers.core import context as ctx
-from mockservers.core.middleware import CONTROL_PREFIX
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.middleware import CONTROL_PREFIX
 
 from . import spec, views
 from .errors import MailerRejection, bad_request, not_found

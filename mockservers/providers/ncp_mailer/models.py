@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from mockservers.core import MockClock, MockConfig
+from sealmail.mockservers.core import MockClock, MockConfig
 
 from . import spec
 from .gateway import GatewayRules

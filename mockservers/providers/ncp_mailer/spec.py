@@ -9,7 +9,7 @@ are marked [open] and recorded in the fidelity notes.
 
 from __future__ import annotations
 
-from mockservers.core import ErrorKind
+from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "ncp-mailer"
 

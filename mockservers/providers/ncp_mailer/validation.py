@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from mockservers.core.validation import is_email
-from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
+from sealmail.mockservers.core.validation import is_email
+from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .errors import bad_request, not_found

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from mockservers.core import Rejection
+from sealmail.mockservers.core import Rejection
 
 from . import spec
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
 
 from . import spec
 from .handlers import MODEL, delete_asset, list_assets, register_asset, upload_activities

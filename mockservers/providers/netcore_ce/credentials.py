@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mockservers.crypto import CryptoError
-from mockservers.crypto.encoding import b64decode_strict
+from sealmail.mockservers.crypto import CryptoError
+from sealmail.mockservers.crypto.encoding import b64decode_strict
 
 from . import spec
 

@@ -23,9 +23,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from mockservers.crypto import CryptoError, DecryptionFailed, EncodingError, aes_cbc, aes_gcm
-from mockservers.crypto.encoding import b64decode_strict
-from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
+from sealmail.mockservers.crypto import CryptoError, DecryptionFailed, EncodingError, aes_cbc, aes_gcm
+from sealmail.mockservers.crypto.encoding import b64decode_strict
+from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .credentials import Credential

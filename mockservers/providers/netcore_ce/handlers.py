@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mockservers.core import Rejection
-from mockservers.core import context as ctx
-from mockservers.core.control import ControlError, control_error, json_response, read_control_json
-from mockservers.crypto import CryptoError
-from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
+from sealmail.mockservers.crypto import CryptoError
+from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .activities import validate_activities

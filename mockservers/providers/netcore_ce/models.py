@@ -12,8 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mockservers.core import MockClock, MockConfig, Rejection
-from mockservers.core.auth import check_bearer_key
+from sealmail.mockservers.core import MockClock, MockConfig, Rejection
+from sealmail.mockservers.core.auth import check_bearer_key
 
 from . import spec
 from .activities import ActivityRules

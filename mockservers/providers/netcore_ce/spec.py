@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from mockservers.core import ErrorKind
+from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-ce"
 

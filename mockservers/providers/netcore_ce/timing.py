@@ -1,6 +1,6 @@
 """Benchmark: does the time to reject ``encryptedRequest`` depend on *why* it is rejected?
 
-    python -m mockservers.providers.netcore_ce.timing [--rounds 3000] [--size 1024] [--http]
+    python -m sealmail.mockservers.providers.netcore_ce.timing [--rounds 3000] [--size 1024] [--http]
 
 A padding oracle needs the caller to tell "bad padding" from "padding fine,
 plaintext garbage". The response is the same for both (envelope.py); this
@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from mockservers.crypto import CryptoError, aes_cbc, aes_gcm
+from sealmail.mockservers.crypto import CryptoError, aes_cbc, aes_gcm
 
 from . import spec
 from .credentials import Credential, parse_cbc, parse_gcm
@@ -148,7 +148,7 @@ def run(rounds: int = 3000, size: int = 1024, seed: int = 1, http: bool = False)
 def _run_http(cases: Sequence[Case], rounds: int, rng: random.Random) -> list[ClassResult]:
     import requests
 
-    from mockservers.core import MockPool
+    from sealmail.mockservers.core import MockPool
 
     with MockPool() as pool, requests.Session() as session:
         mock = pool.acquire(spec.PROVIDER_ID, journal_capacity=100)
@@ -179,7 +179,7 @@ def table(results: Sequence[ClassResult]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mockservers.providers.netcore_ce.timing", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(prog="python -m sealmail.mockservers.providers.netcore_ce.timing", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=3000)
     parser.add_argument("--size", type=int, default=1024, help="ciphertext bytes (default 1024)")
     parser.add_argument("--seed", type=int, default=1)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mockservers.core import Rejection
-from mockservers.core import context as ctx
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core import context as ctx
 
 from . import spec
 from .models import EncryptionHeaders, NetcoreEmailModel, decrypt_body, is_encrypted, parse_payload, recipients, validate_payload

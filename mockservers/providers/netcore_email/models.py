@@ -10,12 +10,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from mockservers.core import MockClock, MockConfig, Rejection
-from mockservers.core.auth import same_secret
-from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
-from mockservers.core.validation import is_email
-from mockservers.crypto import CryptoError, aes_gcm
-from mockservers.crypto.encoding import b64decode_strict
+from sealmail.mockservers.core import MockClock, MockConfig, Rejection
+from sealmail.mockservers.core.auth import same_secret
+from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
+from sealmail.mockservers.core.validation import is_email
+from sealmail.mockservers.crypto import CryptoError, aes_gcm
+from sealmail.mockservers.crypto.encoding import b64decode_strict
 
 from . import spec
 

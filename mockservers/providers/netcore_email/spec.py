@@ -6,7 +6,7 @@ Source: seed 000_215255420b4e398e.txt ("seed") and ../shared/providers/netcore-e
 
 from __future__ import annotations
 
-from mockservers.core import ErrorKind
+from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-email"
 

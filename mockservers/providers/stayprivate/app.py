@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
-from mockservers.crypto.jwt import sign_jwt
+from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from sealmail.mockservers.crypto.jwt import sign_jwt
 
 from . import spec
 from .control import add_control_routes

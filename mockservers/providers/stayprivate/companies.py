@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from jwcrypto.jwk import JWK
 
-from mockservers.crypto.jwt import KeyRejected, load_rsa_private_key, load_rsa_public_key, public_pem
+from sealmail.mockservers.crypto.jwt import KeyRejected, load_rsa_private_key, load_rsa_public_key, public_pem
 
 _DOMAIN = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from mockservers.core.control import ControlError, control_error, json_response, read_control_json
+from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
 
 from . import spec
 from .companies import RegistrationError, make_company

@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mockservers.core import Rejection
-from mockservers.core import context as ctx
-from mockservers.crypto.jwt import peek
-from mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
+from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.crypto.jwt import peek
+from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .companies import Company

@@ -17,9 +17,9 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mockservers.core import MockClock, MockConfig, Rejection
-from mockservers.core.validation import is_email
-from mockservers.crypto.jwt import JwtError, VerifiedJwt, verify_jwt
+from sealmail.mockservers.core import MockClock, MockConfig, Rejection
+from sealmail.mockservers.core.validation import is_email
+from sealmail.mockservers.crypto.jwt import JwtError, VerifiedJwt, verify_jwt
 
 from . import spec
 from .companies import Company, CompanyRegistry, KeyPair, key_pair_from_private_pem, make_company, parse_domains

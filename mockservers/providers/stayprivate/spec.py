@@ -7,7 +7,7 @@ choice sealmail made where the documentation is silent (see the fidelity notes).
 
 from __future__ import annotations
 
-from mockservers.core import ErrorKind
+from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "stayprivate"
 

@@ -16,7 +16,7 @@ import email.policy
 import hashlib
 from dataclasses import dataclass, field
 
-from mockservers.core import Rejection
+from sealmail.mockservers.core import Rejection
 
 from . import spec
 

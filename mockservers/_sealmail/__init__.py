@@ -1,0 +1,50 @@
+"""sealmail: strict mock servers, a pytest plugin, a conformance suite and test vectors
+for email and event APIs that encrypt or sign their requests.
+
+The one import name of the distribution. Its parts:
+
+- :mod:`sealmail.mockservers`: the provider mocks (aiohttp) and their control API.
+- :mod:`sealmail.conformance`: the pytest plugin, reference clients and the conformance suite.
+- :mod:`sealmail.vectors`: the test vectors, their generators and independent verifier.
+
+The types a test annotates its fixtures with are importable from here:
+``from sealmail import MockHandle, MockServerFactory``. They are loaded lazily so that
+``import sealmail`` (and ``sealmail --version``) stays cheap.
+
+In the repository this package's own files live in ``mockservers/_sealmail/`` (the
+top-level layout is fixed); ``pyproject.toml`` maps them to ``sealmail``.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata as _metadata
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__: str = _metadata.version("sealmail")
+except _metadata.PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0+unknown"
+
+if TYPE_CHECKING:
+    from .mockservers.core.handle import MockHandle as MockHandle
+    from .conformance.plugin import MockServerFactory as MockServerFactory
+
+__all__ = ["MockHandle", "MockServerFactory", "__version__"]
+
+_LAZY = {
+    "MockHandle": ("sealmail.mockservers.core.handle", "MockHandle"),
+    "MockServerFactory": ("sealmail.conformance.plugin", "MockServerFactory"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the public types on first use (PEP 562)."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'sealmail' has no attribute {name!r}") from None
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
