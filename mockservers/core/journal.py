@@ -13,6 +13,8 @@ from collections import deque
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Iterator, Literal
 
+from .events import Listeners
+
 Outcome = Literal["accepted", "rejected"]
 
 
@@ -95,6 +97,8 @@ class Journal:
         self._evicted = 0
         self._recorded = 0
         self.body_limit = body_limit
+        self.listeners = Listeners()
+        """Told ``("committed", entry)`` after each commit and ``("cleared", None)`` after each clear."""
 
     def open(self, *, time_ms: int, method: str, path: str, headers: dict[str, str], body: bytes) -> JournalEntry:
         """Start an entry for an incoming request; the middleware completes it."""
@@ -118,6 +122,8 @@ class Journal:
                 self._evicted += 1
             self._entries.append(entry)
             self._recorded += 1
+        if self.listeners:
+            self.listeners.emit("committed", entry)
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
@@ -146,3 +152,5 @@ class Journal:
             self._entries.clear()
             self._evicted = 0
             self._recorded = 0
+        if self.listeners:
+            self.listeners.emit("cleared", None)

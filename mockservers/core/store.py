@@ -7,6 +7,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from .events import Listeners
+
 
 @dataclass
 class StoredMessage:
@@ -43,6 +45,8 @@ class MessageStore:
         self._changed = threading.Condition()
         self._evicted = 0
         self._added = 0
+        self.listeners = Listeners()
+        """Told ``("added", message)`` after each add and ``("cleared", None)`` after each clear."""
 
     def add(self, message: StoredMessage) -> None:
         with self._changed:
@@ -51,6 +55,8 @@ class MessageStore:
             self._messages.append(message)
             self._added += 1
             self._changed.notify_all()
+        if self.listeners:
+            self.listeners.emit("added", message)
 
     def messages(self) -> list[StoredMessage]:
         with self._changed:
@@ -86,3 +92,5 @@ class MessageStore:
             self._evicted = 0
             self._added = 0
             self._changed.notify_all()
+        if self.listeners:
+            self.listeners.emit("cleared", None)
