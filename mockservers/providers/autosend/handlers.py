@@ -221,9 +221,11 @@ async def script_errors(request: web.Request) -> web.Response:
 
 
 async def list_scripted(request: web.Request) -> web.Response:
+    """Scripted API errors still pending."""
     return ctx.json_response({"pending": request.app[MODEL].scripted_pending()})
 
 
 async def clear_scripted(request: web.Request) -> web.Response:
+    """Drop every scripted API error."""
     request.app[MODEL].clear_scripted()
     return ctx.json_response({"pending": []})
