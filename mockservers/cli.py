@@ -181,7 +181,7 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
             if "\n" in shown:
                 shown = shown.splitlines()[0] + " ... (see /__mock__/config)"
             out.write(f"{'':{width}}    {key}: {shown}\n")
-    out.write("Control API: <base URL>/__mock__/{health,config,requests,messages,reset,faults,clock}. Ctrl-C stops.\n")
+    out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...). Ctrl-C stops.\n")
     out.flush()
 
 
