@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from sealmail.argparsing import CommandParser, fail
+from sealmail.argparsing import fail, parser_with_commands
 
 from .framework import get_suite, load_factory, run_suite, suites
 
@@ -23,12 +23,11 @@ PROG = "sealmail conformance"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = CommandParser(
-        prog=PROG,
-        description="Check a client of a provider API requirement by requirement against the sealmail mock. "
+    parser, commands = parser_with_commands(
+        PROG,
+        "Check a client of a provider API requirement by requirement against the sealmail mock. "
         "Exit 0 when every MUST requirement passes, 1 when one fails, 2 on usage errors.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="run a provider's suite against a client", description="Run a provider's suite against a client.")
     run.add_argument("provider", help="provider id, e.g. netcore-email")
     run.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: the reference client")

@@ -67,7 +67,7 @@ def mock_server(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> Mock
     def acquire(provider_id: str, **settings: Any) -> MockHandle[Any]:
         return _acquire(sealmail_pool, request, provider_id, **settings)
 
-    return acquire  # type: ignore[return-value]  # the overloads narrow by provider id; one body serves all
+    return acquire  # one body serves every overload (they narrow the handle type by provider id)
 
 
 def _named_fixture(provider_id: str) -> Callable[..., MockHandle[Any]]:

@@ -17,7 +17,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from sealmail.argparsing import CommandParser, fail, plain_text
+from sealmail.argparsing import fail, parser_with_commands, plain_text
 
 from .core import MockConfig, create_app, providers, start_mock
 from .core.control import describe
@@ -32,8 +32,7 @@ start-up table (or --json line) shows each base URL and the credentials to use."
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``sealmail serve|list``; providers may add ``serve`` options (``add_cli_arguments``)."""
-    parser = CommandParser(prog="sealmail", description="Strict local mocks of the sealmail providers.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser, commands = parser_with_commands("sealmail", "Strict local mocks of the sealmail providers.")
     serve = commands.add_parser(
         "serve",
         help="run provider mocks until interrupted",

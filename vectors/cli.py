@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import urlsplit
 
-from sealmail.argparsing import CommandParser, fail
+from sealmail.argparsing import fail, parser_with_commands
 
 from .schema import DATA_DIR, VectorTest, load_provider, write
 
@@ -40,12 +40,11 @@ They are dependencies of sealmail; a missing one is reported in one line, before
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = CommandParser(
-        prog=PROG,
-        description="Generate, verify (with implementations independent of the mocks') and replay the "
+    parser, commands = parser_with_commands(
+        PROG,
+        "Generate, verify (with implementations independent of the mocks') and replay the "
         "sealmail test vectors. Exit 1 on a disagreement, 2 on usage errors.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     gen = commands.add_parser("generate", help="write vector files (deterministic for a seed)", description="Write vector files (deterministic for a seed).")
     gen.add_argument("--provider", action="append", help="provider id (repeatable; default: all)")
     gen.add_argument("--seed", type=int, help="seed (default: each generator's recorded seed)")

@@ -31,6 +31,12 @@ class CommandParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+def parser_with_commands(prog: str, description: str) -> tuple[CommandParser, "argparse._SubParsersAction[CommandParser]"]:
+    """A parser for ``prog COMMAND ...`` and the group its subcommands are added to (a COMMAND is required)."""
+    parser = CommandParser(prog=prog, description=description)
+    return parser, parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+
 def fail(prog: str, message: str) -> int:
     """Print a one-line usage error for ``prog`` and return the usage exit status, 2."""
     print(f"{prog}: error: {message}", file=sys.stderr)
