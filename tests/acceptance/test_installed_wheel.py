@@ -75,7 +75,8 @@ def fresh_venv(where: Path) -> Path:
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
     # A plain path line: this venv's editable-install hook (a .pth 'import' line there) does not run.
-    Path(site, "borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    borrowed = dict.fromkeys(sysconfig.get_paths()[kind] for kind in ("purelib", "platlib"))
+    Path(site, "borrowed_dependencies.pth").write_text("".join(f"{path}\n" for path in borrowed), encoding="utf-8")
     return python
 
 
@@ -158,6 +159,10 @@ def test_wheel_ships_only_sealmail_and_what_its_texts_point_to(installed: Instal
                      "sealmail/vectors/wycheproof/LICENSE"):
         assert document in names
     assert not [n for n in names if "__pycache__" in n or "/tests/" in n or n.startswith("bench/")]
+    metadata = zipfile.ZipFile(installed.wheel).read(record.replace("RECORD", "METADATA")).decode()
+    pytest_extra = {line.split(";")[0].split(">")[0].split()[-1] for line in metadata.splitlines()
+                    if line.startswith("Requires-Dist:") and "extra == \"pytest\"" in line}
+    assert pytest_extra == {"pytest", "pytest-aiohttp", "pytest-asyncio"}  # sealmail[pytest] runs sync and async tests
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     for package, patterns in config["package-data"].items():
         folder = package.replace(".", "/") + "/"
