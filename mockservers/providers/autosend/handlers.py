@@ -185,7 +185,7 @@ async def retire_key(request: web.Request) -> web.Response:
 
 
 async def import_key(request: web.Request) -> web.Response:
-    """``POST /__mock__/keys/import`` ``{"jwk": {<RSA private JWK with kid>}, "active": true}``."""
+    """``POST /__mock__/keys/import`` ``{"jwk": {<RSA private JWK with kid>}, "active": true}``: add your own key to the ring."""
     model = request.app[MODEL]
     try:
         body = await read_control_json(request, default={})
