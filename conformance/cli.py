@@ -3,6 +3,7 @@
     python -m sealmail conformance run netcore-email                         # the reference client
     python -m sealmail conformance run netcore-email --client pkg.mod:factory --report-json out.json
     python -m sealmail conformance list [PROVIDER]                           # the requirement catalogue
+    python -m sealmail conformance check netcore-email --url http://127.0.0.1:8101   # judge traffic already sent
 
 Exit status: 0 when every MUST requirement passes, 1 when one fails, 2 on usage errors.
 """
@@ -25,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("provider", help="provider id, e.g. netcore-email")
     run.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: reference client")
     run.add_argument("--report-json", type=Path, metavar="PATH", help="also write the report as JSON")
+    check = commands.add_parser("check", help="judge the traffic already in a running mock's journal (no client driven)")
+    check.add_argument("provider", help="provider id, e.g. netcore-email")
+    check.add_argument("--url", required=True, help="the running mock's base URL, e.g. http://127.0.0.1:8101")
+    check.add_argument("--report-json", type=Path, metavar="PATH", help="also write the report as JSON")
+    check.add_argument("--junit-xml", type=Path, metavar="PATH", help="also write the report as JUnit XML")
     listing = commands.add_parser("list", help="print the requirement catalogue")
     listing.add_argument("provider", nargs="?", help="one provider (default: all)")
     return parser
@@ -38,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for requirement in get_suite(provider_id).requirements:
                 print(f"{provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.source}]")
         return 0
+    if args.command == "check":
+        from .traffic.remote import check_running_mock
+
+        return check_running_mock(args.provider, args.url, report_json=args.report_json, junit_xml=args.junit_xml)
     try:
         suite = get_suite(args.provider)
         factory = load_factory(args.client) if args.client else None
