@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("provider", help="provider id, e.g. netcore-email")
     run.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: reference client")
     run.add_argument("--report-json", type=Path, metavar="PATH", help="also write the report as JSON")
+    run.add_argument("--properties", type=int, default=0, metavar="N",
+                     help="also drive the client with N generated payloads and check what the mock received")
+    run.add_argument("--seed", type=int, default=None, help="seed of the property run (default: a fixed seed, printed)")
     check = commands.add_parser("check", help="judge the traffic already in a running mock's journal (no client driven)")
     check.add_argument("provider", help="provider id, e.g. netcore-email")
     check.add_argument("--url", required=True, help="the running mock's base URL, e.g. http://127.0.0.1:8101")
@@ -54,8 +57,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyError, ValueError, ImportError, AttributeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.properties < 0:
+        print("error: --properties wants a number of payloads >= 0", file=sys.stderr)
+        return 2
     report = run_suite(suite, factory, client_name=args.client)
     print(report.table())
+    document = report.to_json()
+    properties_failed = False
+    if args.properties:
+        from .properties import run_properties
+
+        property_report = run_properties(suite, factory, args.properties, seed=args.seed, client_name=args.client)
+        print(property_report.text())
+        document["properties"] = property_report.to_json()
+        properties_failed = not property_report.passed
     if args.report_json is not None:
-        args.report_json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return 1 if report.must_failed else 0
+        args.report_json.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 1 if report.must_failed or properties_failed else 0
