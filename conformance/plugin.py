@@ -100,6 +100,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ID",
         help="only run these providers' conformance suites (repeatable)",
     )
+    group.addoption(
+        "--conformance-properties",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also drive each selected client with N generated payloads (property run); default 0: off",
+    )
+    group.addoption("--conformance-seed", type=int, default=None, metavar="SEED", help="seed of the property runs")
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +134,27 @@ def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) 
         return reports[provider_id]
 
     return report
+
+
+@pytest.fixture(scope="session")
+def conformance_properties(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Any]:
+    """``conformance_properties(provider_id)``: the property run of the chosen client (``None`` when off)."""
+    from .framework import get_suite, load_factory
+    from .properties import run_properties
+
+    examples: int = request.config.getoption("--conformance-properties")
+    seed: int | None = request.config.getoption("--conformance-seed")
+    factories = dict(item.partition("=")[::2] for item in request.config.getoption("--conformance-client"))
+    selected = set(request.config.getoption("--conformance-provider")) | set(factories)
+
+    def run(provider_id: str) -> Any:
+        if examples <= 0 or (selected and provider_id not in selected):
+            return None
+        spec = factories.get(provider_id)
+        return run_properties(get_suite(provider_id), load_factory(spec) if spec else None, examples, seed=seed,
+                              pool=sealmail_pool, client_name=spec)
+
+    return run
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -121,6 +121,18 @@ class MockHandle(Generic[ModelT_co]):
     def now_ms(self) -> int:
         return self.state.clock.now_ms()
 
+    def conformance_report(self) -> Any:
+        """Which conformance requirements the traffic so far met, judged from this mock's journal alone.
+
+        A :class:`sealmail.conformance.framework.Report` (``.table()``, ``.failures()``, ``.to_json()``);
+        requirements that need a scripted scenario are reported as not evaluated. The same judgement as
+        ``sealmail conformance check PROVIDER --url URL``.
+        """
+        from sealmail.conformance.traffic import check_traffic  # the conformance package builds on this one
+
+        entries = [entry.to_json() for entry in self.requests()]
+        return check_traffic(self.state.provider.id, entries, self.config, source=f"traffic at {self.url}")
+
     # --- assertions that explain themselves ------------------------------
     def explain(self, entries: Iterable[JournalEntry] | None = None) -> str:
         """The journal as readable lines, rejections with their reasons."""
