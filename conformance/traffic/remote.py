@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from sealmail.argparsing import fail
+
 from ..junit import report_to_junit
 from . import check_traffic
+
+PROG = "sealmail conformance check"
 
 TIMEOUT_S = 30.0
 
@@ -27,16 +30,13 @@ def check_running_mock(provider_id: str, base_url: str, *, report_json: Path | N
         config = _get_json(f"{base}/__mock__/config")
         entries = _get_json(f"{base}/__mock__/requests")["requests"]
     except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError) as error:
-        print(f"error: cannot read the journal of {base}: {error}", file=sys.stderr)
-        return 2
+        return fail(PROG, f"cannot read the journal of {base}: {error}")
     if config.get("provider") != provider_id:
-        print(f"error: {base} is a {config.get('provider')!r} mock, not {provider_id!r}", file=sys.stderr)
-        return 2
+        return fail(PROG, f"{base} is a {config.get('provider')!r} mock, not {provider_id!r}")
     try:
         report = check_traffic(provider_id, entries, config, source=f"traffic at {base}")
     except KeyError as error:
-        print(f"error: {error.args[0]}", file=sys.stderr)
-        return 2
+        return fail(PROG, error.args[0])
     print(report.table())
     if report_json is not None:
         report_json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -59,6 +59,8 @@ def test_version_is_cheap_and_python_m_is_the_same_command() -> None:
         (["conformance", "run", "nope"], "no conformance suite for 'nope'"),
         (["conformance", "run", "autosend", "--client", "no_such_module:factory"], "cannot load --client no_such_module:factory"),
         (["conformance", "run", "autosend", "--client", "no-colon"], "must look like pkg.module:factory"),
+        (["conformance", "run", "autosend", "--properties", "-1"], "--properties: wants a number of payloads >= 0"),
+        (["conformance", "check", "autosend", "--url", "http://127.0.0.1:1"], "cannot read the journal of http://127.0.0.1:1"),
         (["vectors", "replay", "--provider", "autosend", "--url", "ftp://x"], "--url: want http(s)://host:port"),
         (["vectors", "replay", "--provider", "autosend", "--url", "http://127.0.0.1:1"], "cannot connect to 127.0.0.1:1"),
         (["vectors", "replay", "--provider", "autosend", "--url", "http://h:x"], "bad port"),
@@ -85,7 +87,7 @@ def test_unreadable_config_file_is_one_line(tmp_path: Path, capsys: pytest.Captu
 
 
 HELP_PAGES = [
-    [], ["serve"], ["list"], ["conformance"], ["conformance", "run"], ["conformance", "list"],
+    [], ["serve"], ["list"], ["conformance"], ["conformance", "run"], ["conformance", "list"], ["conformance", "check"],
     ["vectors"], ["vectors", "generate"], ["vectors", "verify"], ["vectors", "replay"],
 ]
 
