@@ -84,18 +84,26 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
-def page(browser: Any, inspector: Served) -> Iterator[Any]:
-    """A fresh page on the inspector (1280x800, clipboard allowed), every mock reset."""
-    context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=inspector.url)
+@pytest.fixture(scope="session")
+def browser_page(browser: Any, served: Served) -> Iterator[Any]:
+    """One page for the session (1280x800, clipboard allowed): a new context per test costs more than the test."""
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="light", accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.url)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(inspector.url + "/")
-    page.locator("#live[data-state=open]").wait_for()
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser_page: Any, inspector: Served) -> Iterator[Any]:
+    """The inspector freshly loaded, every mock reset; fails the test on any script error in the page."""
+    errors: list[str] = []
+    listener = lambda error: errors.append(str(error))  # noqa: E731
+    browser_page.on("pageerror", listener)
+    browser_page.goto(inspector.url + "/")
+    browser_page.locator("#live[data-state=open]").wait_for()
+    yield browser_page
+    browser_page.remove_listener("pageerror", listener)
     assert not errors, f"script errors on the inspector page: {errors}"
 
 
