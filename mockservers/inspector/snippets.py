@@ -29,8 +29,14 @@ def _lit(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _pyobj(value: Any) -> str:
-    """A Python literal for JSON data (``True``/``None`` rather than ``true``/``null``)."""
+def _pyobj(value: Any, indent: str = "") -> str:
+    """A Python literal for JSON data (``True``/``None``, not ``true``/``null``), one member per line."""
+    inner = indent + "    "
+    if isinstance(value, dict) and value:
+        members = [f"{inner}{key!r}: {_pyobj(item, inner)}," for key, item in value.items()]
+        return "{\n" + "\n".join(members) + f"\n{indent}}}"
+    if isinstance(value, list) and value:
+        return "[\n" + "\n".join(f"{inner}{_pyobj(item, inner)}," for item in value) + f"\n{indent}]"
     return repr(value)
 
 

@@ -31,7 +31,7 @@ def rows(page: Any, table: str = "#journal-table") -> Any:
     return page.locator(f"{table} tbody tr")
 
 
-def test_journal_shows_a_new_request_live(page: Any, inspector: Served, screenshot_dir: Path) -> None:
+def test_journal_shows_a_new_request_live(page: Any, inspector: Served) -> None:
     expect(page.locator("#journal-empty")).to_be_visible()
     message_id = traffic.netcore_email(inspector.mocks["netcore-email"])
     row = rows(page).filter(has_text="/v6/mail/send")
@@ -42,10 +42,9 @@ def test_journal_shows_a_new_request_live(page: Any, inspector: Served, screensh
     expect(page.locator("#journal-detail")).to_contain_text(message_id)
     expect(page.locator("#raw-body")).not_to_contain_text("Hi [%NAME%]")  # the wire body is ciphertext
     expect(page.locator("#journal-detail")).to_contain_text("X-AES-KEY")
-    page.screenshot(path=str(screenshot_dir / "journal.png"))
 
 
-def test_journal_filters_and_explains_a_rejection(page: Any, inspector: Served) -> None:
+def test_journal_filters_and_explains_a_rejection(page: Any, inspector: Served, screenshot_dir: Path) -> None:
     traffic.netcore_email(inspector.mocks["netcore-email"])
     assert traffic.netcore_email_wrong_key(inspector.mocks["netcore-email"]) == 401
     traffic.autosend(inspector.mocks["autosend"])
@@ -69,6 +68,9 @@ def test_journal_filters_and_explains_a_rejection(page: Any, inspector: Served) 
         expect(reason).to_contain_text(rejected.detail)
     expect(page.locator("#journal-detail")).to_contain_text("Bearer wrong")  # the headers as sent
     expect(page.locator("#raw-body")).to_contain_text('"subject"')
+    page.fill("#journal-reason", "")
+    expect(rows(page)).to_have_count(4)
+    page.screenshot(path=str(screenshot_dir / "journal.png"))
 
 
 def test_message_preview_is_sandboxed_and_per_recipient(page: Any, inspector: Served, loopback_site: LoopbackSite,

@@ -318,10 +318,15 @@ async function renderProviders() {
 
 // --- controls ------------------------------------------------------------------------------------------
 function answerLine() { return h("div", { class: "answer", role: "status" }); }
+// Run one control call; the answer line says what happened in one short line (or the error in full).
 async function act(answer, fn, after) {
   answer.classList.remove("error");
-  try { const result = await fn(); answer.textContent = typeof result === "string" ? result : JSON.stringify(result); if (after) await after(); }
-  catch (error) { answer.classList.add("error"); answer.textContent = String(error.message || error); }
+  try {
+    const result = await fn();
+    const text = typeof result === "string" ? result : JSON.stringify(result);
+    answer.textContent = "done: " + (text.length > 140 ? text.slice(0, 140) + "…" : text);
+    if (after) await after();
+  } catch (error) { answer.classList.add("error"); answer.textContent = String(error.message || error); }
 }
 const field = (attrs) => h("input", attrs);
 
