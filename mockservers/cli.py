@@ -2,8 +2,9 @@
 
 Each provider listens on ``--port-base`` plus its offset (netcore-email +1,
 autosend +2, ncp-mailer +3, netcore-ce +4, stayprivate +5); ``--port-base 0``
-gives ephemeral ports. Binds 127.0.0.1 unless told otherwise. Ctrl-C or
-SIGTERM stops cleanly.
+gives ephemeral ports. The web inspector listens on the port base itself
+(``--no-inspector`` turns it off). Binds 127.0.0.1 unless told otherwise.
+Ctrl-C or SIGTERM stops cleanly.
 """
 
 from __future__ import annotations

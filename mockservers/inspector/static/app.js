@@ -409,6 +409,7 @@ function renderControls() {
 }
 
 // --- start ----------------------------------------------------------------------------------------------
+const VIEWS = ["journal", "messages", "providers", "controls"];
 function showView(name) {
   for (const tab of document.querySelectorAll("nav button")) tab.setAttribute("aria-selected", String(tab.dataset.view === name));
   for (const view of document.querySelectorAll(".view")) view.hidden = view.dataset.view !== name;
@@ -424,7 +425,8 @@ async function start() {
   for (const id of ["#journal-provider", "#journal-outcome", "#journal-reason"]) $(id).addEventListener("input", renderJournal);
   for (const id of ["#message-search", "#message-provider"]) $(id).addEventListener("input", renderMessages);
   connect();  // its "hello" event loads the snapshot, so nothing committed in between is missed
-  const initial = location.hash.slice(1);
-  showView(["journal", "messages", "providers", "controls"].includes(initial) ? initial : "journal");
+  const fromHash = () => { const name = location.hash.slice(1); showView(VIEWS.includes(name) ? name : "journal"); };
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
 }
 start();
