@@ -62,8 +62,14 @@ def inspector(served: Served) -> Served:
     return served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module's tests.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in
+    the main thread while it is started, which would break every later test that
+    runs its own loop (``asyncio.run``, async tests).
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -84,9 +90,9 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_page(browser: Any, served: Served) -> Iterator[Any]:
-    """One page for the session (1280x800, clipboard allowed): a new context per test costs more than the test."""
+    """One page for the module (1280x800, clipboard allowed): a new context per test costs more than the test."""
     context = browser.new_context(viewport=VIEWPORT, color_scheme="light", accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.url)
     page = context.new_page()
