@@ -21,7 +21,7 @@ venv:
 	@if ! $(PY) -c "import sys" >/dev/null 2>&1; then rm -f $(STAMP); fi
 	@$(MAKE) --no-print-directory $(STAMP)
 
-## make serve: run every implemented mock on 127.0.0.1 (ports 8101..8105); Ctrl-C stops.
+## make serve: run every implemented mock on 127.0.0.1 (ports 8101..8105), the web inspector on 8100; Ctrl-C stops.
 serve: venv
 	$(PY) -m sealmail serve $(SERVE_ARGS)
 

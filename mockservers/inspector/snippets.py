@@ -44,6 +44,13 @@ def _sh(value: str) -> str:
     return shlex.quote(value)
 
 
+def _plain_curl(url: str, api_key: str, payload: Any, note: str) -> str:
+    """A curl call posting ``payload`` as plain JSON with a Bearer key."""
+    return (f"# Plain JSON ({note})\n"
+            f"curl -sS -X POST {_sh(url)} \\\n  -H {_sh('Authorization: Bearer ' + api_key)} \\\n"
+            f"  -H 'Content-Type: application/json' \\\n  --data {_sh(json.dumps(payload, ensure_ascii=False))}\n")
+
+
 PY_SEND = '''
 request = urllib.request.Request(URL, data=body, method="POST", headers=headers)
 try:
@@ -71,9 +78,7 @@ def _netcore_email(c: dict[str, Any]) -> Snippets:
         "personalizations": [{"to": [{"email": "to@example.com", "name": "Ada"}], "attributes": {"NAME": "Ada"}}],
     }
     url, key = c["send_url"], c["api_key"]
-    curl = (f"# Plain JSON (the mock also accepts the encrypted form; see the Python and Node snippets)\n"
-            f"curl -sS -X POST {_sh(url)} \\\n  -H {_sh('Authorization: Bearer ' + key)} \\\n"
-            f"  -H 'Content-Type: application/json' \\\n  --data {_sh(json.dumps(mail, ensure_ascii=False))}\n")
+    curl = _plain_curl(url, key, mail, "the mock also accepts the encrypted form; see the Python and Node snippets")
     python = f'''# pip install cryptography
 import base64, json, os, urllib.error, urllib.request
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -118,9 +123,7 @@ def _autosend(c: dict[str, Any]) -> Snippets:
         "dynamicData": {"name": "Ada"},
     }
     url, key, jwks = c["endpoints"]["send"], c["api_key"], c["jwks_url"]
-    curl = (f"# Plain JSON (encryption is optional, seed FAQ; the Python and Node snippets encrypt)\n"
-            f"curl -sS -X POST {_sh(url)} \\\n  -H {_sh('Authorization: Bearer ' + key)} \\\n"
-            f"  -H 'Content-Type: application/json' \\\n  --data {_sh(json.dumps(mail, ensure_ascii=False))}\n")
+    curl = _plain_curl(url, key, mail, "encryption is optional, seed FAQ; the Python and Node snippets encrypt")
     python = f'''# pip install cryptography
 import base64, json, os, urllib.error, urllib.request
 from cryptography.hazmat.primitives import hashes
