@@ -53,6 +53,7 @@ def create_inspector_app(
     app.cleanup_ctx.append(proxy.open)
     app[_HUB] = EventHub()
     app.cleanup_ctx.append(_event_hub)
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/", _index)
     app.router.add_get("/api/mocks", _list_mocks)
     app.router.add_get("/api/snippets/{provider}", _snippets)
@@ -66,7 +67,12 @@ async def _event_hub(app: web.Application) -> AsyncIterator[None]:
     hub = app[_HUB]
     hub.attach(asyncio.get_running_loop(), {pid: mock.state for pid, mock in app[INSPECTOR_MOCKS].items()})
     yield
-    hub.close()
+    hub.close()  # already closed on shutdown; detaching twice is harmless
+
+
+async def _end_streams(app: web.Application) -> None:
+    """``on_shutdown``: end open event streams first, so stopping never waits for a page to hang up."""
+    app[_HUB].close()
 
 
 async def start_inspector(
