@@ -9,6 +9,7 @@ from typing import Any, AsyncIterator, Mapping, Sequence
 from aiohttp import web
 
 from ..core.control import describe
+from ..core.middleware import Handler
 from ..core.runner import DEFAULT_HOST, RunningMock, start_mock
 from .events import EventHub
 from .guard import guard_middleware
@@ -32,7 +33,7 @@ SECURITY_HEADERS = {
 
 
 @web.middleware
-async def _security_headers(request: web.Request, handler) -> web.StreamResponse:  # type: ignore[no-untyped-def]
+async def _security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)

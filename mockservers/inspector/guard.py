@@ -18,6 +18,8 @@ from ipaddress import ip_address
 
 from aiohttp import web
 
+from ..core.middleware import Handler
+
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -57,7 +59,8 @@ def refusal(request: web.Request) -> str | None:
 
 
 @web.middleware
-async def guard_middleware(request: web.Request, handler) -> web.StreamResponse:  # type: ignore[no-untyped-def]
+async def guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """403 ``{"error": why}`` for a refused request (see :func:`refusal`)."""
     reason = refusal(request)
     if reason is not None:
         return web.json_response({"error": reason}, status=403)

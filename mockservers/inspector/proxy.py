@@ -14,7 +14,7 @@ file is never rendered in the inspector's origin.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, AsyncIterator, Mapping
 
 import aiohttp
 from aiohttp import web
@@ -36,7 +36,7 @@ class ControlProxy:
         self._extra_headers = dict(extra_headers or {})
         self._session: aiohttp.ClientSession | None = None
 
-    async def open(self, app: web.Application) -> Any:
+    async def open(self, app: web.Application) -> AsyncIterator[None]:
         """``cleanup_ctx``: one client session for the inspector's lifetime."""
         self._session = aiohttp.ClientSession(auto_decompress=True, timeout=aiohttp.ClientTimeout(total=30))
         yield

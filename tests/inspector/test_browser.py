@@ -157,7 +157,8 @@ def test_credentials_have_copy_buttons_and_the_python_snippets_work(page: Any, i
     assert page.evaluate("navigator.clipboard.readText()") == key
     page.screenshot(path=str(screenshot_dir / "credentials.png"))
 
-    for provider_id, mock in inspector.mocks.items():
+    runs = {}
+    for provider_id in inspector.mocks:
         card = page.locator(f".card[data-provider={provider_id}]")
         card.locator(".snippet-tabs button[data-lang=python]").click()
         snippet = card.locator("pre.snippet")
@@ -165,10 +166,11 @@ def test_credentials_have_copy_buttons_and_the_python_snippets_work(page: Any, i
         card.get_by_role("button", name="copy snippet").click()
         code = page.evaluate("navigator.clipboard.readText()")
         assert code == snippet.text_content()
-        before = len(mock.requests())
-        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, f"{provider_id} snippet failed: {run.stdout}{run.stderr}"
-        sent = mock.requests()[before:]
+        runs[provider_id] = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for provider_id, run in runs.items():  # each snippet talks to its own mock: they may run side by side
+        output, _ = run.communicate(timeout=60)
+        assert run.returncode == 0, f"{provider_id} snippet failed: {output}"
+        sent = inspector.mocks[provider_id].requests()
         assert sent and all(e.accepted for e in sent), [e.summary() for e in sent]
 
 

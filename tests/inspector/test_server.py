@@ -95,19 +95,24 @@ def test_event_stream_relays_commits_adds_and_clears(inspector: Served) -> None:
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: the Node snippets cannot be run here")
 def test_node_snippets_work_against_the_running_mocks(inspector: Served) -> None:
-    for provider_id, mock in inspector.mocks.items():
-        code = snippets_for(mock.config)["node"]
-        run = subprocess.run(["node", "-e", code], capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, f"{provider_id}: {run.stdout}{run.stderr}"
-        assert mock.requests() and all(e.accepted for e in mock.requests()), [e.summary() for e in mock.requests()]
+    run_snippets(inspector, "node", ["node", "-e"])
 
 
 @pytest.mark.skipif(shutil.which("curl") is None or shutil.which("openssl") is None, reason="curl and openssl are needed")
 def test_curl_snippets_work_against_the_running_mocks(inspector: Served) -> None:
-    for provider_id, mock in inspector.mocks.items():
-        run = subprocess.run(["bash", "-c", snippets_for(mock.config)["curl"]], capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, f"{provider_id}: {run.stdout}{run.stderr}"
-        assert mock.requests() and all(e.accepted for e in mock.requests()), [e.summary() for e in mock.requests()]
+    run_snippets(inspector, "curl", ["bash", "-c"])
+
+
+def run_snippets(inspector: Served, language: str, command: list[str]) -> None:
+    """Run every provider's snippet side by side (each talks to its own mock); each request must be accepted."""
+    runs = {pid: subprocess.Popen([*command, snippets_for(mock.config)[language]], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            for pid, mock in inspector.mocks.items()}
+    for provider_id, run in runs.items():
+        output, _ = run.communicate(timeout=60)
+        assert run.returncode == 0, f"{provider_id}: {output}"
+        sent = inspector.mocks[provider_id].requests()
+        assert sent and all(e.accepted for e in sent), [e.summary() for e in sent]
 
 
 def test_serve_starts_the_inspector_at_the_port_base(serve: type[ServeProcess]) -> None:  # noqa: F811
