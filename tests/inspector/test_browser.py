@@ -276,3 +276,15 @@ def test_a_cross_origin_page_cannot_drive_state_changes(page: Any, inspector: Se
     # The same calls from the inspector's own origin do work (the guard is not refusing everything).
     answer = requests.post(target + "/reset", headers={"Origin": inspector.url, "Sec-Fetch-Site": "same-origin"}, timeout=5)
     assert answer.status_code == 200 and mock.requests() == []
+
+
+def test_request_data_is_shown_as_text_never_as_html(page: Any, inspector: Served) -> None:
+    probe = '<img src=x onerror="document.title=\'pwned\'"><b>bold</b>'
+    mock = inspector.mocks["netcore-email"]
+    requests.post(mock.url + "/v6/mail/send", data=probe.encode(), headers={"X-Probe": probe, "Content-Type": "application/json"}, timeout=5)
+    rows(page).first.click(timeout=LIVE_TIMEOUT_MS)
+    detail = page.locator("#journal-detail")
+    expect(page.locator("#raw-body")).to_have_text(probe)
+    expect(detail).to_contain_text(probe)  # the header, verbatim
+    expect(detail.locator("img, b")).to_have_count(0)
+    assert page.title() == "sealmail inspector"

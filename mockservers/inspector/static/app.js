@@ -77,7 +77,7 @@ async function loadAll() {
 }
 
 function applyEvent(event) {
-  if (event.type === "hello" || event.type === "resync") { loadAll(); return; }
+  if (event.type === "hello" || event.type === "resync") { loadAll().catch(showLoadError); return; }
   const provider = event.provider;
   if (event.type === "request") state.requests.set(`${provider}#${event.entry.id}`, { provider, entry: event.entry });
   else if (event.type === "message") state.messages.set(`${provider}#${event.message.message_id}`, { provider, message: event.message });
@@ -93,6 +93,12 @@ function scheduleRender() {
   if (renderPending) return;
   renderPending = true;
   requestAnimationFrame(() => { renderPending = false; renderJournal(); renderMessages(); });
+}
+
+function showLoadError(error) {
+  const live = $("#live");
+  live.dataset.state = "closed";
+  live.textContent = `cannot load: ${error.message || error}`;
 }
 
 function connect() {
