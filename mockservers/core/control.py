@@ -76,6 +76,7 @@ async def requests(request: web.Request) -> web.Response:
             "requests": [e.to_json() for e in entries],
             "recorded": state.journal.recorded,
             "evicted": state.journal.evicted,
+            "discarded_after_reset": state.discarded_after_reset,
         }
     )
 

@@ -1,0 +1,100 @@
+"""Journal-only diagnoses that run after the answer is sent (no timing oracle).
+
+Some hints cost real work: telling "the encrypted key was wrapped with Java's
+default RSA-OAEP (MGF1-SHA-1)" from "wrong key" takes extra RSA operations, and
+only for the failing requests. Run before the answer, that extra time would
+tell a caller which step failed. So a handler *schedules* such a diagnosis
+(:func:`diagnose_after_answer`) and raises its uniform rejection; the middleware
+journals the entry, sends the answer (every byte handed to the transport), and
+only then runs the diagnosis in a worker thread and appends its hint to the
+entry's ``detail`` (and ``details["diagnosis"]``, with its cost in
+``details["diagnosis_ms"]``).
+
+:class:`PendingDiagnoses` counts diagnoses scheduled and not yet finished, so
+``MockHandle.explain()`` and ``assert_request`` wait for them (they are counted
+before the answer leaves, so a test that has its answer never misses one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Callable
+
+from aiohttp import web
+
+from .journal import JournalEntry
+
+Diagnosis = Callable[[], "str | None"]
+"""Returns a hint for the journal, or None when it has nothing to say."""
+
+log = logging.getLogger("sealmail")
+
+_DEFERRED: web.RequestKey[list[Diagnosis]] = web.RequestKey("sealmail.deferred_diagnoses", list)
+
+
+class PendingDiagnoses:
+    """How many scheduled diagnoses have not finished; waitable from any thread."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    def add(self, count: int = 1) -> None:
+        with self._changed:
+            self._count += count
+
+    def done(self, count: int = 1) -> None:
+        with self._changed:
+            self._count -= count
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until none is pending (True), or ``timeout`` seconds passed (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout=timeout)
+
+
+def diagnose_after_answer(request: web.Request, diagnosis: Diagnosis, pending: PendingDiagnoses) -> None:
+    """Run ``diagnosis`` for this request's journal entry once its answer is sent."""
+    pending.add()
+    request.setdefault(_DEFERRED, []).append(diagnosis)  # type: ignore[arg-type]
+
+
+async def run_deferred_diagnoses(
+    request: web.Request, response: web.StreamResponse, entry: JournalEntry, pending: PendingDiagnoses
+) -> None:
+    """Send ``response`` now, then run the request's scheduled diagnoses and amend ``entry``."""
+    scheduled = request.get(_DEFERRED)
+    if not scheduled:
+        return
+    try:
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except (ConnectionError, RuntimeError):
+            pass  # the client is gone: the journal still deserves the hint
+        started = time.perf_counter()
+        hints = await asyncio.to_thread(_run_all, scheduled)
+        entry.details["diagnosis_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        if hints:
+            hint = "; ".join(hints)
+            entry.details["diagnosis"] = hint
+            entry.detail = f"{entry.detail}; {hint}" if entry.detail else hint
+    finally:
+        pending.done(len(scheduled))
+
+
+def _run_all(scheduled: list[Diagnosis]) -> list[str]:
+    hints = []
+    for diagnosis in scheduled:
+        try:
+            hint = diagnosis()
+        except Exception:  # a diagnosis is a guess: its failure never fails the request
+            log.exception("journal diagnosis %r failed", diagnosis)
+            continue
+        if hint:
+            hints.append(hint)
+    return hints
