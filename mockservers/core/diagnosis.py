@@ -41,10 +41,13 @@ class PendingDiagnoses:
     def __init__(self) -> None:
         self._count = 0
         self._changed = threading.Condition()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def add(self, count: int = 1) -> None:
+        """Called on the server's loop, by the handler that schedules the diagnosis."""
         with self._changed:
             self._count += count
+            self._loop = asyncio.get_running_loop()
 
     def done(self, count: int = 1) -> None:
         with self._changed:
@@ -52,8 +55,14 @@ class PendingDiagnoses:
             self._changed.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
-        """Block until none is pending (True), or ``timeout`` seconds passed (False)."""
+        """Block until none is pending (True), or ``timeout`` seconds passed (False).
+
+        Called on the server's own loop (an in-loop test) it returns at once:
+        blocking there would stall the very diagnoses it waits for.
+        """
         with self._changed:
+            if self._count and self._loop is _running_loop():
+                return False
             return self._changed.wait_for(lambda: self._count == 0, timeout=timeout)
 
 
@@ -98,3 +107,10 @@ def _run_all(scheduled: list[Diagnosis]) -> list[str]:
         if hint:
             hints.append(hint)
     return hints
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -20,7 +20,7 @@ from .store import StoredMessage
 
 
 DIAGNOSIS_WAIT_S = 2.0
-"""Longest explain()/assert_request wait for journal diagnoses still running (core/diagnosis.py)."""
+"""Longest requests() (so explain(), assert_request...) waits for journal diagnoses still running (core/diagnosis.py)."""
 
 
 class MockHandle:
@@ -56,7 +56,12 @@ class MockHandle:
 
     # --- inspection -------------------------------------------------------
     def requests(self, *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
-        """Journal entries, oldest first, optionally filtered."""
+        """Journal entries, oldest first, optionally filtered.
+
+        Journal-only diagnoses still running after their answer (core/diagnosis.py)
+        are waited for first, so every entry's ``detail`` is complete.
+        """
+        self.state.diagnoses.wait_idle(DIAGNOSIS_WAIT_S)
         entries = self.state.journal.entries()
         if outcome is not None:
             entries = [e for e in entries if e.outcome == outcome]
@@ -126,7 +131,6 @@ class MockHandle:
         one line, ``60 x ...``, at the place of the first; a request that got no
         answer reads ``-> no response (fault_drop)``.
         """
-        self.state.diagnoses.wait_idle(DIAGNOSIS_WAIT_S)
         shown = list(self.requests() if entries is None else entries)
         discarded = self.state.discarded_after_reset
         tail = f" ({discarded} request(s) in flight at the last reset discarded)" if discarded else ""
@@ -144,7 +148,6 @@ class MockHandle:
 
     def assert_request(self, *, method: str | None = None, path: str | None = None, outcome: str = "accepted") -> JournalEntry:
         """Return the last request matching; on failure list the near misses and why."""
-        self.state.diagnoses.wait_idle(DIAGNOSIS_WAIT_S)
         wanted = RequestCriteria(method=method, path=path, outcome=outcome)
         entries = self.requests()
         for entry in reversed(entries):

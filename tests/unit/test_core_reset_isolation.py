@@ -118,7 +118,8 @@ def test_explain_folds_identical_rejections(pool: MockPool) -> None:
     lines = mock.explain().splitlines()
     assert lines == [
         "netcore-email mock journal (62 request(s)):",
-        "  60 x POST /v6/mail/send -> 400 rejected content_type_invalid: Content-Type 'text/plain' (#1..#60)",
+        "  60 x POST /v6/mail/send -> 400 rejected content_type_invalid: Content-Type 'text/plain', expected application/json: "
+        "a string body without a JSON Content-Type (fetch/axios with a string, curl --data without -H) (#1..#60)",
         "  #61 POST /v6/mail/send -> 200 accepted",
         "  #62 POST /v6/mail/send -> 401 rejected auth_missing: no Authorization header",
     ]
