@@ -163,3 +163,67 @@ def test_netcore_ce_base64_hints_reuse_the_encoding_diagnosis(netcore_ce_mock: M
     good = encrypt_text(_activities(netcore_ce_mock), AES_256_CBC_BASE64, netcore_ce_mock.config["key"], netcore_ce_mock.config["iv"])
     _upload(netcore_ce_mock, good.replace("+", "-").replace("/", "_").rstrip("=") + "-_", AES_256_CBC_BASE64)
     assert "URL-safe base64 alphabet (-_)" in (netcore_ce_mock.requests()[0].detail or "")
+
+
+# --- autosend ------------------------------------------------------------------------------------
+def _autosend_jwe(mock: MockHandle, wrap: Any, *, alg: str = "RSA-OAEP-256") -> tuple[str, str]:
+    """A JWE of a valid mail whose CEK is wrapped by ``wrap(public_key, cek)`` (the client's RSA call)."""
+    from jwcrypto.common import base64url_encode, json_encode
+
+    from sealmail.mockservers.crypto import jwe
+
+    keys = requests.get(mock.url + "/v1/jwks.json", timeout=5).json()["keys"]
+    kid = keys[0]["kid"]
+    public = jwe.import_encryption_key(keys[0]).get_op_key("wrapKey")
+    cek, iv = bytes(range(32)), bytes(range(12))
+    protected = base64url_encode(json_encode({"alg": alg, "enc": "A256GCM", "kid": kid}))
+    mail = {"to": {"email": "to@example.com"}, "from": {"email": "from@example.com"}, "subject": "s", "html": "<p>x</p>"}
+    sealed = aes_gcm.encrypt(cek, iv, json.dumps(mail).encode(), protected.encode("ascii"))
+    parts = [protected, base64url_encode(wrap(public, cek)), base64url_encode(iv), base64url_encode(sealed[:-16]), base64url_encode(sealed[-16:])]
+    return ".".join(parts), kid
+
+
+def _post_jwe(mock: MockHandle, token: str, kid: str) -> requests.Response:
+    headers = {"Authorization": f"Bearer {mock.config['api_key']}", "Content-Type": "application/json",
+               "X-Payload-Encryption": "jwe", "X-Key-Id": kid}
+    return requests.post(mock.url + "/v1/mails/send", json={"encryptedData": token}, headers=headers, timeout=10)
+
+
+def test_autosend_names_java_default_oaep_and_answers_like_any_failure(autosend_mock: MockHandle) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def oaep(mgf: Any, digest: Any) -> Any:
+        return lambda public, cek: public.encrypt(cek, padding.OAEP(mgf=padding.MGF1(mgf), algorithm=digest, label=None))
+
+    cases = {
+        "java_default": oaep(hashes.SHA1(), hashes.SHA256()),
+        "sha1_oaep": oaep(hashes.SHA1(), hashes.SHA1()),
+        "pkcs1_v15": lambda public, cek: public.encrypt(cek, padding.PKCS1v15()),
+        "garbage": lambda public, cek: bytes([0x42]) * (public.key_size // 8),
+        "right": oaep(hashes.SHA256(), hashes.SHA256()),
+    }
+    answers = {}
+    for name, wrap in cases.items():
+        token, kid = _autosend_jwe(autosend_mock, wrap)
+        answers[name] = _answer(_post_jwe(autosend_mock, token, kid))
+    assert answers.pop("right")[0] == 200  # the hand-built JWE is right when wrapped right
+    assert len(set(answers.values())) == 1, "the answer must not depend on which wrapping was used"
+    java, sha1, v15, garbage, _ = autosend_mock.requests(path="/v1/mails/send")
+    assert {e.reason for e in (java, sha1, v15, garbage)} == {"rsa_oaep_unwrap_failed"}
+    assert "Java's default for OAEPWithSHA-256AndMGF1Padding: OAEP with SHA-256 but MGF1 with SHA-1" in (java.detail or "")
+    assert "SHA-1 OAEP (RSA-OAEP" in (sha1.detail or "")
+    assert "PKCS#1 v1.5" in (v15.detail or "")
+    assert "diagnosis" not in garbage.details and "Java" not in (garbage.detail or "")
+    assert java.details["diagnosis_ms"] > 0 and garbage.details["diagnosis_ms"] > 0
+
+
+def test_autosend_rsa_oaep_header_names_sha1(autosend_mock: MockHandle) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    token, kid = _autosend_jwe(autosend_mock, lambda public, cek: public.encrypt(
+        cek, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)), alg="RSA-OAEP")
+    assert _post_jwe(autosend_mock, token, kid).status_code == 400
+    (entry,) = autosend_mock.requests(path="/v1/mails/send")
+    assert entry.reason == "alg_not_allowed" and "RSA-OAEP is SHA-1 OAEP" in (entry.detail or "")

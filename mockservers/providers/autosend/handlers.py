@@ -7,6 +7,7 @@ routes under ``/__mock__/keys`` and ``/__mock__/errors`` are here too.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -98,7 +99,7 @@ def _accept(request: web.Request) -> tuple[AutoSendModel, OpenedBody]:
         raise Rejection(scripted, "scripted_error", detail=f"scripted {scripted.code} (POST /__mock__/errors)")
     if model.config.require_json_content_type and request.content_type != "application/json":
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(request.headers))
-    opened = open_body(request.headers, ctx.body(request), model.config, model.ring)
+    opened = open_body(request.headers, ctx.body(request), model.config, model.ring, partial(ctx.diagnose_after_answer, request))
     ctx.note(request, encrypted=opened.encrypted, kid=opened.kid, kid_source=opened.kid_source)
     _warn(request, opened.warnings)
     if opened.encrypted:
