@@ -227,3 +227,22 @@ def test_autosend_rsa_oaep_header_names_sha1(autosend_mock: MockHandle) -> None:
     assert _post_jwe(autosend_mock, token, kid).status_code == 400
     (entry,) = autosend_mock.requests(path="/v1/mails/send")
     assert entry.reason == "alg_not_allowed" and "RSA-OAEP is SHA-1 OAEP" in (entry.detail or "")
+
+
+# --- ncp-mailer -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("signed", "mistake"), [
+    (lambda url, path: url + path, "host included in the signed URL"),
+    (lambda url, path: "https://mail.apigw.ntruss.com" + path, "host included in the signed URL"),
+    (lambda url, path: path.replace("/api/v1/", "/api/v1-sgn/"), "another region's path signed"),
+    (lambda url, path: path.replace("/api/v1/", "/api/v1-jpn/"), "another region's path signed"),
+])
+def test_ncp_mailer_names_host_and_region_mistakes(ncp_mailer_mock: MockHandle, signed: Any, mistake: str) -> None:
+    from tests.integration.test_ncp_mailer_mock import call
+
+    reply = call(ncp_mailer_mock, "GET", "/api/v1/mails/1", signed_target=signed(ncp_mailer_mock.url, "/api/v1/mails/1"))
+    reference = call(ncp_mailer_mock, "GET", "/api/v1/mails/1", secret="another secret")
+    assert (reply.status, reply.raw) == (reference.status, reference.raw) == (401, reply.raw)
+    named, unexplained = ncp_mailer_mock.requests()
+    assert named.reason == "signature_mismatch" and (named.detail or "").startswith(mistake), named.detail
+    assert "no known variant" not in (unexplained.detail or "")
+    assert "most likely another secret key" in (unexplained.detail or "")
