@@ -12,21 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-INI = """
-[pytest]
-asyncio_mode = auto
-asyncio_default_fixture_loop_scope = function
-"""
+from .test_plugin import COMMON, INI
 
-SYNC_TESTS = '''
-import requests
-
-PAYLOAD = {
-    "personalizations": [{"to": [{"email": "to@example.com"}]}],
-    "from": {"email": "from@example.com"},
-    "subject": "isolation",
-    "content": [{"type": "html", "value": "x"}],
-}
+SYNC_TESTS = COMMON + '''
 
 
 def post(mock, timeout, key=True):
@@ -53,17 +41,8 @@ def test_b_sees_only_its_own_requests(netcore_email_mock):
     assert len(netcore_email_mock.messages()) == 1
 '''
 
-ASYNC_TESTS = '''
+ASYNC_TESTS = COMMON + '''
 import asyncio
-
-import aiohttp
-
-PAYLOAD = {
-    "personalizations": [{"to": [{"email": "to@example.com"}]}],
-    "from": {"email": "from@example.com"},
-    "subject": "isolation",
-    "content": [{"type": "html", "value": "x"}],
-}
 
 
 async def post(mock, timeout, key=True):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Iterator
 
 import pytest
 import requests
@@ -12,17 +11,7 @@ from sealmail.mockservers.core import MockHandle, MockPool
 from sealmail.mockservers.core.journal import JournalEntry
 from sealmail.mockservers.core.store import StoredMessage
 
-AUTH = {"Authorization": "Bearer sealmail-netcore-email-key", "Content-Type": "application/json"}
-PAYLOAD = (
-    b'{"from": {"email": "a@example.com"}, "personalizations": [{"to": [{"email": "b@example.com"}]}],'
-    b' "subject": "s", "content": [{"type": "html", "value": "v"}]}'
-)
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[MockPool]:
-    with MockPool() as mock_pool:
-        yield mock_pool
+from .test_core_handle import AUTH, PAYLOAD, pool  # noqa: F401  (pool: the module's shared mocks)
 
 
 def _abandon(mock: MockHandle, delay_ms: int, headers: dict[str, str] | None = None) -> None:
@@ -30,14 +19,6 @@ def _abandon(mock: MockHandle, delay_ms: int, headers: dict[str, str] | None = N
     mock.fault(delay_ms=delay_ms)
     with pytest.raises(requests.exceptions.Timeout):
         requests.post(mock.url + "/v6/mail/send", data=PAYLOAD, headers=headers or AUTH, timeout=0.1)
-
-
-def _committed(mock: MockHandle) -> threading.Event:
-    """Set when the next journal entry is committed (no polling)."""
-    event = threading.Event()
-    remove = mock.state.journal.listeners.add(lambda kind, item: event.set() if kind == "committed" else None)
-    event.remove = remove  # type: ignore[attr-defined]
-    return event
 
 
 def test_reset_cancels_a_request_in_flight_and_counts_it(pool: MockPool) -> None:
@@ -99,10 +80,13 @@ def test_a_dropped_connection_reads_as_no_response(pool: MockPool) -> None:
 
 def test_a_client_that_gave_up_is_named_in_the_journal(pool: MockPool) -> None:
     mock = pool.acquire("netcore-email")
-    committed = _committed(mock)
-    _abandon(mock, delay_ms=300)
-    assert committed.wait(10)
-    committed.remove()  # type: ignore[attr-defined]
+    committed = threading.Event()  # set when the entry is committed: no polling
+    remove = mock.state.journal.listeners.add(lambda kind, item: committed.set() if kind == "committed" else None)
+    try:
+        _abandon(mock, delay_ms=300)
+        assert committed.wait(10)
+    finally:
+        remove()
     (entry,) = mock.requests()
     assert entry.status == 200
     assert any(w.startswith("client_gone") for w in entry.warnings)
