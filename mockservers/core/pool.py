@@ -42,7 +42,8 @@ class MockPool:
         handle.reset()
         # Requests the previous test abandoned (a delay fault, a slow handler) are cancelled
         # by the reset; wait until they are gone so none finishes during this test.
-        self._server_thread().call(handle.state.settle())
+        if handle.state.in_flight():
+            self._server_thread().call(handle.state.settle())
         return handle
 
     def close(self) -> None:
