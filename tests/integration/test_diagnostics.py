@@ -138,8 +138,9 @@ def _activities(mock: MockHandle) -> bytes:
 
 def test_netcore_ce_hex_with_a_wrong_key_gets_the_wrong_key_hint(netcore_ce_mock: MockHandle) -> None:
     wrong = "k" * 32
-    for _ in range(8):  # several, so some have a block count whose hex is also valid base64 of odd length
-        _upload(netcore_ce_mock, encrypt_text(_activities(netcore_ce_mock) + b" " * _, AES_256_CBC_HEX, wrong, netcore_ce_mock.config["iv"]), AES_256_CBC_HEX)
+    for extra_blocks in range(4):  # consecutive block counts: an odd count's hex also decodes as base64 of 24n bytes
+        plaintext = _activities(netcore_ce_mock) + b" " * (16 * extra_blocks)
+        _upload(netcore_ce_mock, encrypt_text(plaintext, AES_256_CBC_HEX, wrong, netcore_ce_mock.config["iv"]), AES_256_CBC_HEX)
     for entry in netcore_ce_mock.requests():
         assert entry.status == 400
         assert "GCM" not in (entry.detail or ""), entry.detail
