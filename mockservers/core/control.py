@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import diagnosis
 from .context import json_response
 from .faults import FaultRule, FaultSpecError
 from .jsonbody import JsonBodyError, parse_json_bytes
@@ -57,6 +58,7 @@ def control_error(message: str, status: int = 400) -> web.Response:
     return json_response({"error": message}, status=status)
 
 
+
 async def health(request: web.Request) -> web.Response:
     return json_response({"provider": request.app[MOCK_STATE].provider.id, "status": "ok"})
 
@@ -67,6 +69,7 @@ async def config(request: web.Request) -> web.Response:
 
 async def requests(request: web.Request) -> web.Response:
     state = request.app[MOCK_STATE]
+    await state.diagnoses.wait_idle_async(diagnosis.WAIT_S)  # details complete, as MockHandle.requests()
     entries = state.journal.entries()
     outcome = request.query.get("outcome")
     if outcome:

@@ -32,6 +32,10 @@ Diagnosis = Callable[[], "str | None"]
 
 log = logging.getLogger("sealmail")
 
+WAIT_S = 2.0
+"""Longest a reader of the journal (``MockHandle.requests()``, ``GET /__mock__/requests``) waits for
+diagnoses still running; they take milliseconds, the bound only guards against a stuck one."""
+
 _DEFERRED: web.RequestKey[list[Diagnosis]] = web.RequestKey("sealmail.deferred_diagnoses", list)
 
 
@@ -42,6 +46,7 @@ class PendingDiagnoses:
         self._count = 0
         self._changed = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: list[asyncio.Future[None]] = []
 
     def add(self, count: int = 1) -> None:
         """Called on the server's loop, by the handler that schedules the diagnosis."""
@@ -53,6 +58,22 @@ class PendingDiagnoses:
         with self._changed:
             self._count -= count
             self._changed.notify_all()
+            waiters, self._waiters = (self._waiters, []) if self._count == 0 else ([], self._waiters)
+        for waiter in waiters:
+            waiter.get_loop().call_soon_threadsafe(_resolve, waiter)
+
+    async def wait_idle_async(self, timeout: float) -> bool:
+        """:meth:`wait_idle` for code on the server's loop (the control API): awaits instead of blocking."""
+        with self._changed:
+            if self._count == 0:
+                return True
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until none is pending (True), or ``timeout`` seconds passed (False).
@@ -114,3 +135,8 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def _resolve(waiter: "asyncio.Future[None]") -> None:
+    if not waiter.done():
+        waiter.set_result(None)

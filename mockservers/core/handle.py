@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Iterable
 
+from . import diagnosis
 from .clock import ClockState
 from .faults import FaultRule
 from .journal import JournalEntry
@@ -17,10 +18,6 @@ from .journal_text import RequestCriteria, near_misses, summarize
 from .runner import RunningMock
 from .state import MockState
 from .store import StoredMessage
-
-
-DIAGNOSIS_WAIT_S = 2.0
-"""Longest requests() (so explain(), assert_request...) waits for journal diagnoses still running (core/diagnosis.py)."""
 
 
 class MockHandle:
@@ -61,7 +58,7 @@ class MockHandle:
         Journal-only diagnoses still running after their answer (core/diagnosis.py)
         are waited for first, so every entry's ``detail`` is complete.
         """
-        self.state.diagnoses.wait_idle(DIAGNOSIS_WAIT_S)
+        self.state.diagnoses.wait_idle(diagnosis.WAIT_S)
         entries = self.state.journal.entries()
         if outcome is not None:
             entries = [e for e in entries if e.outcome == outcome]

@@ -247,3 +247,15 @@ def test_ncp_mailer_names_host_and_region_mistakes(ncp_mailer_mock: MockHandle, 
     assert named.reason == "signature_mismatch" and (named.detail or "").startswith(mistake), named.detail
     assert "no known variant" not in (unexplained.detail or "")
     assert "most likely another secret key" in (unexplained.detail or "")
+
+
+def test_the_control_api_waits_for_a_diagnosis_still_running(autosend_mock: MockHandle) -> None:
+    """``GET /__mock__/requests`` right after the answer already has the after-the-answer hint (any language's view)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    token, kid = _autosend_jwe(autosend_mock, lambda public, cek: public.encrypt(
+        cek, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA256(), label=None)))
+    assert _post_jwe(autosend_mock, token, kid).status_code == 400
+    listed = requests.get(autosend_mock.url + "/__mock__/requests", timeout=10).json()["requests"]
+    assert "Java's default for OAEPWithSHA-256AndMGF1Padding" in listed[-1]["detail"]
