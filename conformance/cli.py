@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = [args.provider] if args.provider else list(suites())
         for provider_id in chosen:
             for requirement in get_suite(provider_id).requirements:
-                print(f"{provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.citation}]")
+                print(f"{provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.source}]")
         return 0
     try:
         suite = get_suite(args.provider)
