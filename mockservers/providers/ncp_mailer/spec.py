@@ -16,6 +16,8 @@ PROVIDER_ID = "ncp-mailer"
 # --- endpoints -------------------------------------------------------------------
 REGION_PREFIXES: dict[str, str] = {"KR": "/api/v1", "SGN": "/api/v1-sgn", "JPN": "/api/v1-jpn"}
 """seed, "Cloud Outbound Mailer API Endpoint": one API under three regional prefixes."""
+API_HOST = "mail.apigw.ntruss.com"
+"""seed: the provider's API domain (a client that signs the whole URL puts it in the string to sign)."""
 
 MAILS = "/mails"
 """seed: ``POST https://mail.apigw.ntruss.com/api/v1/mails`` (createMailRequest)."""
