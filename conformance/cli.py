@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "list":
         for suite in chosen:
             for requirement in suite.requirements:
-                print(f"{suite.provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.source}]")
+                print(f"{suite.provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.citation}]")
         return 0
     if args.command == "check":
         from .traffic.remote import check_running_mock
