@@ -1,7 +1,8 @@
 """The sealmail pytest plugin (entry point ``pytest11: sealmail``): fixtures only.
 
-- ``mock_server(provider_id, **settings)``: factory fixture, returns a reset
-  :class:`~sealmail.mockservers.core.MockHandle`.
+- ``mock_server(provider_id, tls=False, **settings)``: factory fixture, returns a reset
+  :class:`~sealmail.mockservers.core.MockHandle` (``tls=True``: an ``https://`` URL and
+  ``handle.ca_file``, a session CA in a temporary directory).
 - ``<provider>_mock`` (``netcore_email_mock``, ...): one per implemented
   provider, default settings.
 - ``sealmail_pool``: the session's :class:`~sealmail.mockservers.core.MockPool`.
@@ -30,7 +31,7 @@ _HANDLES = pytest.StashKey[list[MockHandle]]()
 class MockServerFactory(Protocol):
     """Type of the ``mock_server`` fixture."""
 
-    def __call__(self, provider_id: str, **settings: Any) -> MockHandle: ...
+    def __call__(self, provider_id: str, *, tls: bool = False, **settings: Any) -> MockHandle: ...
 
 
 @pytest.fixture(scope="session")
@@ -40,19 +41,20 @@ def sealmail_pool() -> Iterator[MockPool]:
         yield pool
 
 
-def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, **settings: Any) -> MockHandle:
+def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, tls: bool = False, **settings: Any) -> MockHandle:
     """A reset mock, remembered on the test so a failure report can show its journal."""
-    handle = pool.acquire(provider_id, **settings)
+    handle = pool.acquire(provider_id, tls=tls, **settings)
     request.node.stash.setdefault(_HANDLES, []).append(handle)
     return handle
 
 
 @pytest.fixture
 def mock_server(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> MockServerFactory:
-    """Factory: ``mock_server("netcore-email", api_key="k")`` gives a reset mock with those settings."""
+    """Factory: ``mock_server("netcore-email", api_key="k")`` gives a reset mock with those settings;
+    ``tls=True`` serves it over HTTPS (``handle.ca_file`` is the CA to trust)."""
 
-    def acquire(provider_id: str, **settings: Any) -> MockHandle:
-        return _acquire(sealmail_pool, request, provider_id, **settings)
+    def acquire(provider_id: str, *, tls: bool = False, **settings: Any) -> MockHandle:
+        return _acquire(sealmail_pool, request, provider_id, tls, **settings)
 
     return acquire
 

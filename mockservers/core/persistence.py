@@ -1,0 +1,315 @@
+"""``sealmail serve --persist``: journal, messages and provider state in one SQLite file.
+
+Storage sits behind the state objects; handlers and the control API do not
+know whether it exists (the Mailpit/moto shape, docs/serve.md "Persistence").
+
+- Journal entries and messages are rows, written through the journal's and
+  the store's listeners (:mod:`.events`) as each request finishes, in WAL mode
+  with ``synchronous=NORMAL``: a ``kill -9`` loses at most the request in
+  flight. Rows beyond what memory holds are deleted in the same transaction,
+  so the journal and store budgets (count or bytes: eviction is oldest-first)
+  hold on disk too: the database holds exactly what memory holds.
+- Each provider's model (and the mock clock) is one JSON row from the model's
+  ``snapshot()``, saved when a response is about to be sent. Under load saves
+  are coalesced: after a save taking ``t``, the next one waits ``SAVE_SPACING x t``
+  (so snapshots cost at most ~1/SAVE_SPACING of the time); a pending save is
+  flushed on SIGTERM/Ctrl-C and at :meth:`Persistence.close`.
+- At start, :meth:`Persistence.attach` loads all of it back before the app
+  serves its first request; journal ids continue where they stopped.
+
+Scripted faults, scripted errors, uploads in flight and netcore-ce's nonce
+memory are not kept (they describe the running process, not the data).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import json
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+from aiohttp import web
+
+from .clock import MockClock
+from .journal import Journal, JournalEntry
+from .state import MOCK_STATE, MockState
+from .store import StoredMessage
+
+log = logging.getLogger("sealmail")
+
+DB_FILE = "state.sqlite3"
+SCHEMA_VERSION = 1
+SAVE_SPACING = 10.0
+"""A model save that took ``t`` seconds delays the next one by ``SAVE_SPACING * t`` (busy servers only)."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal (
+    provider TEXT NOT NULL, id INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (provider, id));
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_by_provider ON messages (provider, seq);
+CREATE TABLE IF NOT EXISTS models (
+    provider TEXT PRIMARY KEY, state TEXT NOT NULL, last_journal_id INTEGER NOT NULL DEFAULT 0);
+"""
+
+
+@runtime_checkable
+class PersistentModel(Protocol):
+    """A provider model whose state survives a restart."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything worth keeping, as JSON-able data."""
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back what :meth:`snapshot` returned (in a fresh model of the same provider)."""
+
+
+def default_db_path(data_dir: Path | str | None = None) -> Path:
+    """``<data dir>/state.sqlite3`` (data dir: ``--data-dir`` or the XDG default)."""
+    from .tls import default_data_dir
+
+    return Path(data_dir if data_dir is not None else default_data_dir()) / DB_FILE
+
+
+def journal_entry_from_json(data: Mapping[str, Any]) -> JournalEntry:
+    """The inverse of :meth:`JournalEntry.to_json` (unknown keys ignored, missing ones defaulted)."""
+    return _from_json(JournalEntry, data)
+
+
+def stored_message_from_json(data: Mapping[str, Any]) -> StoredMessage:
+    """The inverse of :meth:`StoredMessage.to_json`."""
+    return _from_json(StoredMessage, data)
+
+
+def _from_json(cls: Any, data: Mapping[str, Any]) -> Any:
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def resume_journal_ids(journal: Journal, last_id: int) -> None:
+    """Make the next journal id ``last_id + 1``.
+
+    The journal has no public setter for its id counter; this is the one place
+    that reaches in (tests/integration/test_serve_persist.py checks it).
+    """
+    journal._ids = itertools.count(last_id + 1)  # noqa: SLF001
+
+
+def clock_json(clock: MockClock) -> dict[str, Any]:
+    """The clock's offset or frozen instant (a ticking clock's ``now`` is left out: it changes every call)."""
+    state = clock.state()
+    return {"offset_ms": state.offset_ms, "frozen": state.frozen, **({"now_ms": state.now_ms} if state.frozen else {})}
+
+
+def restore_clock(clock: MockClock, data: Mapping[str, Any]) -> None:
+    """A frozen clock stays frozen at the same instant; a moved one keeps its offset from real time."""
+    if data.get("frozen"):
+        clock.set_now(int(data["now_ms"]), frozen=True)
+    elif data.get("offset_ms"):
+        clock.offset(int(data["offset_ms"]))
+
+
+class Persistence:
+    """One SQLite database for every mock of a ``serve --persist`` process (thread-safe)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.path = path
+        self._db = connection
+        self._lock = threading.Lock()
+        self._savers: list[_ModelSaver] = []
+        self._rows: dict[tuple[str, str], int] = {}
+        """Rows per (table, provider), so pruning is a cheap indexed delete only when needed."""
+
+    @classmethod
+    def open(cls, path: Path | str) -> "Persistence":
+        """Open (creating if needed) the database at ``path``; ``OSError`` if it cannot be used."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise OSError(f"{path}: database schema {version}, this sealmail knows {SCHEMA_VERSION}")
+            connection.executescript(_SCHEMA)
+            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as error:
+            raise OSError(f"{path}: {error}") from None
+        return cls(connection, path)
+
+    # --- wiring -----------------------------------------------------------------
+    def attach(self, app: web.Application) -> None:
+        """Load the app's saved state, then keep saving it. Call before the app serves."""
+        state = app[MOCK_STATE]
+        if not isinstance(state.model, PersistentModel):
+            raise TypeError(f"{state.provider.id} model has no snapshot()/restore(): cannot --persist")
+        last_journal_id = self._load(state)
+        saver = _ModelSaver(self, state, last_journal_id)
+        self._savers.append(saver)
+        state.journal.listeners.add(saver.on_journal)
+        state.store.listeners.add(saver.on_store)
+
+        async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
+            saver.changed()
+
+        app.on_response_prepare.append(on_response_prepare)
+
+    def close(self) -> None:
+        """Save what is pending and close the database (idempotent)."""
+        for saver in self._savers:
+            saver.flush()
+        self._savers.clear()
+        with self._lock:
+            try:
+                self._db.close()
+            except sqlite3.Error:  # already closed
+                pass
+
+    # --- loading ------------------------------------------------------------------
+    def _load(self, state: MockState) -> int:
+        """Restore model, clock, journal and messages; returns the last journal id handed out."""
+        provider = state.provider.id
+        with self._lock:
+            row = self._db.execute("SELECT state, last_journal_id FROM models WHERE provider=?", (provider,)).fetchone()
+            entries = self._db.execute("SELECT entry FROM journal WHERE provider=? ORDER BY id", (provider,)).fetchall()
+            messages = self._db.execute("SELECT message FROM messages WHERE provider=? ORDER BY seq", (provider,)).fetchall()
+        last_id = row[1] if row else 0
+        saved = json.loads(row[0]) if row is not None else {}
+        if "model" in saved:
+            state.model.restore(saved["model"])
+            restore_clock(state.clock, saved.get("clock", {}))
+        for (text,) in entries:
+            entry = journal_entry_from_json(json.loads(text))
+            state.journal.commit(entry)
+            last_id = max(last_id, entry.id)
+        for (text,) in messages:
+            state.store.add(stored_message_from_json(json.loads(text)))
+        resume_journal_ids(state.journal, last_id)
+        with self._lock, self._db:
+            self._rows[("journal", provider)] = len(entries)
+            self._rows[("messages", provider)] = len(messages)
+            # A smaller budget since the last run: the database keeps only what memory took back.
+            self._prune("journal", provider, len(state.journal))
+            self._prune("messages", provider, len(state.store))
+        return last_id
+
+    # --- writing (called by the savers) ------------------------------------------------
+    def write_entry(self, provider: str, entry: JournalEntry, kept: int) -> None:
+        text = json.dumps(entry.to_json(), default=repr)
+        with self._lock, self._db:
+            self._db.execute("INSERT INTO journal (provider, id, entry) VALUES (?, ?, ?)", (provider, entry.id, text))
+            self._rows[("journal", provider)] = self._rows.get(("journal", provider), 0) + 1
+            self._prune("journal", provider, kept)
+
+    def write_message(self, provider: str, message: StoredMessage, kept: int) -> None:
+        text = json.dumps(message.to_json(), default=repr)
+        with self._lock, self._db:
+            self._db.execute("INSERT INTO messages (provider, message) VALUES (?, ?)", (provider, text))
+            self._rows[("messages", provider)] = self._rows.get(("messages", provider), 0) + 1
+            self._prune("messages", provider, kept)
+
+    def clear(self, table: str, provider: str, last_journal_id: int | None = None) -> None:
+        """A reset emptied the journal or the store: so does the database (journal ids still go on)."""
+        with self._lock, self._db:
+            self._db.execute(f"DELETE FROM {table} WHERE provider=?", (provider,))
+            self._rows[(table, provider)] = 0
+            if last_journal_id is not None:
+                self._db.execute(
+                    "INSERT INTO models (provider, state, last_journal_id) VALUES (?, '{}', ?) "
+                    "ON CONFLICT(provider) DO UPDATE SET last_journal_id=excluded.last_journal_id",
+                    (provider, last_journal_id),
+                )
+
+    def write_model(self, provider: str, text: str) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO models (provider, state) VALUES (?, ?) ON CONFLICT(provider) DO UPDATE SET state=excluded.state",
+                (provider, text),
+            )
+
+    def _prune(self, table: str, provider: str, kept: int) -> None:
+        """Delete the oldest rows of ``provider`` beyond the ``kept`` newest (memory evicts oldest first)."""
+        excess = self._rows.get((table, provider), 0) - kept
+        if excess <= 0:
+            return
+        order = "id" if table == "journal" else "seq"
+        self._db.execute(
+            f"DELETE FROM {table} WHERE provider=? AND {order} IN "
+            f"(SELECT {order} FROM {table} WHERE provider=? ORDER BY {order} LIMIT ?)",
+            (provider, provider, excess),
+        )
+        self._rows[(table, provider)] = kept
+
+    def row_counts(self, provider: str) -> tuple[int, int]:
+        """(journal rows, message rows) of ``provider``: for tests and diagnostics."""
+        with self._lock:
+            journal = self._db.execute("SELECT COUNT(*) FROM journal WHERE provider=?", (provider,)).fetchone()[0]
+            messages = self._db.execute("SELECT COUNT(*) FROM messages WHERE provider=?", (provider,)).fetchone()[0]
+        return journal, messages
+
+
+class _ModelSaver:
+    """Keeps one mock's rows and model snapshot in step with memory."""
+
+    def __init__(self, persistence: Persistence, state: MockState, last_journal_id: int) -> None:
+        self._db = persistence
+        self._state = state
+        self._provider = state.provider.id
+        self._last_text: str | None = None
+        self._last_journal_id = last_journal_id
+        self._not_before = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._lock = threading.Lock()
+
+    def on_journal(self, event: str, item: object) -> None:
+        if event == "committed" and isinstance(item, JournalEntry):
+            self._last_journal_id = max(self._last_journal_id, item.id)
+            self._db.write_entry(self._provider, item, len(self._state.journal))
+        elif event == "cleared":
+            self._db.clear("journal", self._provider, self._last_journal_id)
+
+    def on_store(self, event: str, item: object) -> None:
+        if event == "added" and isinstance(item, StoredMessage):
+            self._db.write_message(self._provider, item, len(self._state.store))
+        elif event == "cleared":
+            self._db.clear("messages", self._provider)
+
+    def changed(self) -> None:
+        """A response is about to leave: save now, or soon if the last save was recent."""
+        if self._timer is not None:
+            return  # a save is already due
+        wait = self._not_before - time.monotonic()
+        if wait <= 0:
+            self.save()
+            return
+        try:
+            self._timer = asyncio.get_running_loop().call_later(wait, self._deferred)
+        except RuntimeError:  # no loop here (a handle call from another thread): save at once
+            self.save()
+
+    def _deferred(self) -> None:
+        self._timer = None
+        self.save()
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.save()
+
+    def save(self) -> None:
+        with self._lock:
+            started = time.monotonic()
+            snapshot = {"model": self._state.model.snapshot(), "clock": clock_json(self._state.clock)}
+            text = json.dumps(snapshot, sort_keys=True, default=repr)
+            if text != self._last_text:
+                self._db.write_model(self._provider, text)
+                self._last_text = text
+            self._not_before = time.monotonic() + SAVE_SPACING * (time.monotonic() - started)
