@@ -27,6 +27,7 @@ from sealmail.mockservers.core import MockHandle, ServerThread, create_app
 from sealmail.mockservers.core.persistence import Persistence
 
 from ..unit.test_ncp_mailer_rules import SEED_BODY
+from .test_cli import Served, serve  # noqa: F401 - the fixture
 
 class Restartable:
     """One provider mock on a fixed port over one database, stopped and started at will."""
@@ -222,3 +223,28 @@ def test_saved_rows_are_plain_json(restartable: Any, tmp_path: Path) -> None:
         (state,) = [json.loads(r[0]) for r in db.execute("SELECT state FROM models")]
     assert entry["path"] == "/v1/activity/upload" and entry["outcome"] == "rejected"
     assert "assets" in state["model"]
+
+
+def test_serve_persist_survives_kill_9_and_sigterm(serve: type[Served], tmp_path: Path) -> None:
+    args = ("--provider", "netcore-ce", "--port-base", "0", "--json", "--quiet", "--persist", "--db", str(tmp_path / "s.db"))
+    key, iv = generate_key_and_iv()
+
+    def started() -> tuple[Served, str]:
+        server = serve(*args)
+        return server, server.mocks()["netcore-ce"]["base_url"]
+
+    server, url = started()
+    assert requests.post(url + "/__mock__/assets", json={"asset": "a1", "key": key, "iv": iv}, timeout=10).ok
+    requests.post(url + "/v1/activity/upload", data=b"[]", timeout=10)
+    server.proc.kill()  # kill -9: nothing runs at exit
+    server.proc.wait(10)
+
+    server, url = started()
+    assets = requests.get(url + "/__mock__/assets", timeout=10).json()
+    assert "a1" in json.dumps(assets)
+    assert [e["id"] for e in requests.get(url + "/__mock__/requests", timeout=10).json()["requests"]] == [1]
+    requests.post(url + "/v1/activity/upload", data=b"[]", timeout=10)
+    assert server.terminate() == 0
+
+    _, url = started()
+    assert [e["id"] for e in requests.get(url + "/__mock__/requests", timeout=10).json()["requests"]] == [1, 2]
