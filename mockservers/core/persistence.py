@@ -3,12 +3,15 @@
 Storage sits behind the state objects; handlers and the control API do not
 know whether it exists (the Mailpit/moto shape, docs/serve.md "Persistence").
 
-- Journal entries and messages are rows, written through the journal's and
-  the store's listeners (:mod:`.events`) as each request finishes, in WAL mode
-  with ``synchronous=NORMAL``: a ``kill -9`` loses at most the request in
-  flight. Rows beyond what memory holds are deleted in the same transaction,
-  so the journal and store budgets (count or bytes: eviction is oldest-first)
-  hold on disk too: the database holds exactly what memory holds.
+- Journal entries and messages are rows, handed over by the journal's and
+  the store's listeners (:mod:`.events`) as each request finishes. What one
+  turn of the event loop queued is committed in one transaction on the next
+  (group commit, WAL, ``synchronous=NORMAL``), and every response waits for the
+  commit of what was queued before it: once a client has its answer, the
+  request is on disk, and a ``kill -9`` loses at most the requests in flight. Rows beyond what
+  memory holds are deleted in the same transaction, so the journal and store
+  budgets (count or bytes: eviction is oldest-first) hold on disk too: the
+  database holds exactly what memory holds.
 - Each provider's model (and the mock clock) is one JSON row from the model's
   ``snapshot()``, saved when a response is about to be sent. Under load saves
   are coalesced: after a save taking ``t``, the next one waits ``SAVE_SPACING x t``
@@ -32,7 +35,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 from aiohttp import web
 
@@ -47,6 +50,8 @@ DB_FILE = "state.sqlite3"
 SCHEMA_VERSION = 1
 SAVE_SPACING = 10.0
 """A model save that took ``t`` seconds delays the next one by ``SAVE_SPACING * t`` (busy servers only)."""
+
+Operation = Callable[[sqlite3.Connection], None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -125,6 +130,7 @@ class Persistence:
         self._savers: list[_ModelSaver] = []
         self._rows: dict[tuple[str, str], int] = {}
         """Rows per (table, provider), so pruning is a cheap indexed delete only when needed."""
+        self._writer = _GroupWriter(connection, self._lock)
 
     @classmethod
     def open(cls, path: Path | str) -> "Persistence":
@@ -132,7 +138,7 @@ class Persistence:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            connection = sqlite3.connect(path, check_same_thread=False)  # DML opens a transaction; `with db:` commits it
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             version = connection.execute("PRAGMA user_version").fetchone()[0]
@@ -158,14 +164,20 @@ class Persistence:
 
         async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
             saver.changed()
+            await self._writer.committed()
 
         app.on_response_prepare.append(on_response_prepare)
+
+    def flush(self) -> None:
+        """Block until everything queued so far is committed."""
+        self._writer.flush()
 
     def close(self) -> None:
         """Save what is pending and close the database (idempotent)."""
         for saver in self._savers:
             saver.flush()
         self._savers.clear()
+        self._writer.stop()
         with self._lock:
             try:
                 self._db.close()
@@ -201,38 +213,48 @@ class Persistence:
         return last_id
 
     # --- writing (called by the savers) ------------------------------------------------
+    # Each runs in the writer thread, inside its batch's transaction, in the order queued.
     def write_entry(self, provider: str, entry: JournalEntry, kept: int) -> None:
-        text = json.dumps(entry.to_json(), default=repr)
-        with self._lock, self._db:
-            self._db.execute("INSERT INTO journal (provider, id, entry) VALUES (?, ?, ?)", (provider, entry.id, text))
+        def write(db: sqlite3.Connection) -> None:
+            text = json.dumps(entry.to_json(), default=repr)
+            db.execute("INSERT INTO journal (provider, id, entry) VALUES (?, ?, ?)", (provider, entry.id, text))
             self._rows[("journal", provider)] = self._rows.get(("journal", provider), 0) + 1
             self._prune("journal", provider, kept)
 
+        self._writer.submit(write)
+
     def write_message(self, provider: str, message: StoredMessage, kept: int) -> None:
-        text = json.dumps(message.to_json(), default=repr)
-        with self._lock, self._db:
-            self._db.execute("INSERT INTO messages (provider, message) VALUES (?, ?)", (provider, text))
+        def write(db: sqlite3.Connection) -> None:
+            text = json.dumps(message.to_json(), default=repr)
+            db.execute("INSERT INTO messages (provider, message) VALUES (?, ?)", (provider, text))
             self._rows[("messages", provider)] = self._rows.get(("messages", provider), 0) + 1
             self._prune("messages", provider, kept)
 
+        self._writer.submit(write)
+
     def clear(self, table: str, provider: str, last_journal_id: int | None = None) -> None:
         """A reset emptied the journal or the store: so does the database (journal ids still go on)."""
-        with self._lock, self._db:
-            self._db.execute(f"DELETE FROM {table} WHERE provider=?", (provider,))
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(f"DELETE FROM {table} WHERE provider=?", (provider,))
             self._rows[(table, provider)] = 0
             if last_journal_id is not None:
-                self._db.execute(
+                db.execute(
                     "INSERT INTO models (provider, state, last_journal_id) VALUES (?, '{}', ?) "
                     "ON CONFLICT(provider) DO UPDATE SET last_journal_id=excluded.last_journal_id",
                     (provider, last_journal_id),
                 )
 
+        self._writer.submit(write)
+
     def write_model(self, provider: str, text: str) -> None:
-        with self._lock, self._db:
-            self._db.execute(
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
                 "INSERT INTO models (provider, state) VALUES (?, ?) ON CONFLICT(provider) DO UPDATE SET state=excluded.state",
                 (provider, text),
             )
+
+        self._writer.submit(write)
 
     def _prune(self, table: str, provider: str, kept: int) -> None:
         """Delete the oldest rows of ``provider`` beyond the ``kept`` newest (memory evicts oldest first)."""
@@ -248,7 +270,8 @@ class Persistence:
         self._rows[(table, provider)] = kept
 
     def row_counts(self, provider: str) -> tuple[int, int]:
-        """(journal rows, message rows) of ``provider``: for tests and diagnostics."""
+        """(journal rows, message rows) of ``provider`` once what is queued is committed."""
+        self.flush()
         with self._lock:
             journal = self._db.execute("SELECT COUNT(*) FROM journal WHERE provider=?", (provider,)).fetchone()[0]
             messages = self._db.execute("SELECT COUNT(*) FROM messages WHERE provider=?", (provider,)).fetchone()[0]
@@ -313,3 +336,80 @@ class _ModelSaver:
                 self._db.write_model(self._provider, text)
                 self._last_text = text
             self._not_before = time.monotonic() + SAVE_SPACING * (time.monotonic() - started)
+
+
+class _GroupWriter:
+    """Commits queued writes in the event loop, all that one loop turn queued in one transaction.
+
+    A write queued in the loop is committed by a callback scheduled for the next
+    turn, together with whatever the other requests of this turn queued (group
+    commit); :meth:`committed` waits for it. A write from another thread (a
+    ``MockHandle`` call in a test) is committed at once, after what is queued.
+    No thread of its own: no GIL hand-offs, no wake-ups per request.
+    """
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
+        self._db = db
+        self._lock = lock
+        self._pending: list[Operation] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._scheduled: asyncio.AbstractEventLoop | None = None
+        self._queue_lock = threading.Lock()
+
+    def submit(self, operation: Operation) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        with self._queue_lock:
+            self._pending.append(operation)
+            if loop is not None and self._scheduled is None:
+                self._scheduled = loop
+                loop.call_soon(self._commit_pending)
+        if loop is None:
+            self.flush()
+
+    async def committed(self) -> None:
+        """Return once everything queued before this call is committed (at once if nothing is)."""
+        with self._queue_lock:
+            if not self._pending:
+                return
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(future)
+        await future
+
+    def flush(self) -> None:
+        """Commit what is queued now, from any thread."""
+        self._commit_pending()
+
+    def stop(self) -> None:
+        self.flush()
+
+    def _commit_pending(self) -> None:
+        with self._queue_lock:
+            operations, self._pending = self._pending, []
+            waiters, self._waiters = self._waiters, []
+            self._scheduled = None
+        try:
+            if operations:
+                with self._lock, self._db:
+                    for operation in operations:
+                        operation(self._db)
+        except (sqlite3.Error, TypeError, ValueError):
+            log.exception("sealmail --persist: a write failed; the database may miss the last requests")
+        finally:
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.get_loop().call_soon_threadsafe(_settle, waiter) if _other_loop(waiter) else waiter.set_result(None)
+
+
+def _other_loop(future: asyncio.Future[None]) -> bool:
+    try:
+        return asyncio.get_running_loop() is not future.get_loop()
+    except RuntimeError:
+        return True
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -53,6 +53,10 @@ class Restartable:
         self._thread.stop()
         self._persistence.close()
 
+    def flush(self) -> None:
+        assert self._persistence is not None
+        self._persistence.flush()
+
     def restart(self) -> MockHandle:
         self.stop()
         return self.start()
@@ -189,7 +193,8 @@ def test_the_database_holds_exactly_what_memory_holds(restartable: Any, tmp_path
 
     handle = mock.restart()
     assert [e.id for e in handle.requests()] == ids
-    handle.reset()
+    handle.reset()  # from this thread, not over HTTP: wait for the writer before looking
+    mock.flush()
     with sqlite3.connect(tmp_path / "state.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM journal").fetchone()[0] == 0
     handle = mock.restart()
