@@ -8,15 +8,16 @@ know whether it exists (the Mailpit/moto shape, docs/serve.md "Persistence").
   turn of the event loop queued is committed in one transaction on the next
   (group commit, WAL, ``synchronous=NORMAL``), and every response waits for the
   commit of what was queued before it: once a client has its answer, the
-  request is on disk, and a ``kill -9`` loses at most the requests in flight. Rows beyond what
-  memory holds are deleted in the same transaction, so the journal and store
-  budgets (count or bytes: eviction is oldest-first) hold on disk too: the
-  database holds exactly what memory holds.
+  request is on disk, and a ``kill -9`` loses at most the requests in flight.
+  Rows beyond what memory holds are deleted in the same transaction, so the
+  journal and store budgets (count or bytes: eviction is oldest-first) hold on
+  disk too: the database holds exactly what memory holds.
 - Each provider's model (and the mock clock) is one JSON row from the model's
   ``snapshot()``, saved when a response is about to be sent. Under load saves
   are coalesced: after a save taking ``t``, the next one waits ``SAVE_SPACING x t``
-  (so snapshots cost at most ~1/SAVE_SPACING of the time); a pending save is
-  flushed on SIGTERM/Ctrl-C and at :meth:`Persistence.close`.
+  (so snapshots cost at most ~1/SAVE_SPACING of the time, and under such load
+  a ``kill -9`` may lose the model changes of the last few milliseconds); a
+  pending save is flushed on SIGTERM/Ctrl-C and at :meth:`Persistence.close`.
 - At start, :meth:`Persistence.attach` loads all of it back before the app
   serves its first request; journal ids continue where they stopped.
 
@@ -399,8 +400,10 @@ class _GroupWriter:
             log.exception("sealmail --persist: a write failed; the database may miss the last requests")
         finally:
             for waiter in waiters:
-                if not waiter.done():
-                    waiter.get_loop().call_soon_threadsafe(_settle, waiter) if _other_loop(waiter) else waiter.set_result(None)
+                if _other_loop(waiter):
+                    waiter.get_loop().call_soon_threadsafe(_settle, waiter)
+                else:
+                    _settle(waiter)
 
 
 def _other_loop(future: asyncio.Future[None]) -> bool:
