@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .coldstart import serve_once
-from .measure import LoadSettings, interleave, median, requests_file, run_load
+from .measure import LoadSettings, interleave, requests_file, run_load
 from .profiles import Profile
 from .report import Figure, ratio
 from .servers import start_mocks
@@ -27,7 +27,7 @@ def measure_startup(rounds: int) -> Figure:
         features = ["--tls", "--persist", "--data-dir", data]
         serve_once(features)  # the first start makes the CA and the database: not what users wait for later
         runs = interleave(rounds, lambda: serve_once(features), serve_once)
-    with_s, plain_s = median([r["seconds"] for r in runs.a]), median([r["seconds"] for r in runs.b])
+    with_s, plain_s = runs.medians("seconds")
     return Figure(
         figure="6-serve-features",
         subject=f"serve --tls --persist ({len(runs.a[0]['providers'])} providers) until every health answers",
@@ -52,11 +52,10 @@ def measure_persist_throughput(profile: Profile, settings: LoadSettings) -> Figu
                 lambda: run_load(persisted_file, settings, server=persisted),
                 lambda: run_load(memory_file, settings, server=memory),
             )
-    persist_rps = median([r["ok_rps"] for r in runs.a])
-    memory_rps = median([r["ok_rps"] for r in runs.b])
+    persist_rps, memory_rps = runs.medians("ok_rps")
+    persist_cpu, memory_cpu = runs.medians("server_cpu_us_per_request")
     not_ok = sum(r["completed"] - r["ok"] for r in runs.a + runs.b)
-    cpu = (median([r["server_cpu_us_per_request"] for r in runs.a]), median([r["server_cpu_us_per_request"] for r in runs.b]))
-    note = f"server CPU {cpu[0]:.0f} us/request vs {cpu[1]:.0f}"
+    note = f"server CPU {persist_cpu:.0f} us/request vs {memory_cpu:.0f}"
     if not_ok:
         note += f"; INVALID: {not_ok} response(s) not 2xx"
     return Figure(
