@@ -9,9 +9,11 @@ import asyncio
 import io
 import json
 import os
+import shutil
 import socket
 import ssl
 import stat
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +158,26 @@ def test_sealmail_ca_prints_the_trust_lines_and_the_path(tmp_path: Path, capsys:
         assert expected in shown
     assert main(["ca", "--path", "--data-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out == ca_file + "\n"
+
+
+NODE_CLIENT = """
+const https = require("https");
+const [port, host] = process.argv.slice(1);
+https.get({host: "127.0.0.1", port: Number(port), path: "/__mock__/health", servername: host, headers: {Host: host}}, (reply) => {
+  let body = "";
+  reply.on("data", (chunk) => { body += chunk; });
+  reply.on("end", () => { console.log(reply.statusCode + " " + body); });
+}).on("error", (error) => { console.log("error " + (error.code || error.message)); });
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_node_trusts_the_ca_through_node_extra_ca_certs(mock_server: Any) -> None:
+    handle = mock_server("stayprivate", tls=True)
+    command = ["node", "-e", NODE_CLIENT, str(port_of(handle)), "api.stayprivate.com"]
+    trusted = subprocess.run(command, env={**os.environ, "NODE_EXTRA_CA_CERTS": handle.ca_file},
+                             capture_output=True, text=True, timeout=60)
+    assert trusted.stdout.startswith('200 {"provider":"stayprivate"'), trusted.stdout + trusted.stderr
+    untrusted = subprocess.run(command, env={k: v for k, v in os.environ.items() if k != "NODE_EXTRA_CA_CERTS"},
+                               capture_output=True, text=True, timeout=60)
+    assert untrusted.stdout.startswith("error "), untrusted.stdout
