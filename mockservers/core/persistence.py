@@ -157,7 +157,13 @@ class Persistence:
         state = app[MOCK_STATE]
         if not isinstance(state.model, PersistentModel):
             raise TypeError(f"{state.provider.id} model has no snapshot()/restore(): cannot --persist")
-        last_journal_id = self._load(state)
+        try:
+            last_journal_id = self._load(state)
+        except (KeyError, TypeError, ValueError, sqlite3.Error) as error:  # JSONDecodeError is a ValueError
+            raise OSError(
+                f"{self.path}: cannot restore {state.provider.id} ({type(error).__name__}: {error}); "
+                "move the file away or pass another --db"
+            ) from error
         saver = _ModelSaver(self, state, last_journal_id)
         self._savers.append(saver)
         state.journal.listeners.add(saver.on_journal)

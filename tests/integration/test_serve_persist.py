@@ -253,3 +253,16 @@ def test_serve_persist_survives_kill_9_and_sigterm(serve: type[Served], tmp_path
 
     _, url = started()
     assert [e["id"] for e in requests.get(url + "/__mock__/requests", timeout=10).json()["requests"]] == [1, 2]
+
+
+def test_an_unreadable_saved_state_is_a_clear_start_error(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite3"
+    Persistence.open(db).close()
+    with sqlite3.connect(db) as connection:
+        connection.execute("INSERT INTO models (provider, state) VALUES ('netcore-email', '{\"model\": {}}')")
+    persistence = Persistence.open(db)
+    try:
+        with pytest.raises(OSError, match="cannot restore netcore-email .*KeyError"):
+            persistence.attach(create_app("netcore-email"))
+    finally:
+        persistence.close()
