@@ -18,11 +18,13 @@ import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+
+if TYPE_CHECKING:  # imported when a CA is first needed: plain `serve` does not pay for it
+    import trustme
 
 CA_CERT_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
@@ -41,7 +43,7 @@ def default_data_dir() -> Path:
 class LocalCA:
     """A CA on disk: ``cert_file`` is what clients trust."""
 
-    ca: trustme.CA
+    ca: "trustme.CA"
     cert_file: Path
     key_file: Path
     created: bool
@@ -69,6 +71,8 @@ def load_or_create_ca(data_dir: Path | str | None = None) -> LocalCA:
     (one file missing) is refused rather than silently replaced, since clients
     may already trust the old certificate.
     """
+    import trustme
+
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     cert_file, key_file = directory / CA_CERT_FILE, directory / CA_KEY_FILE
     if cert_file.exists() and key_file.exists():
