@@ -1,8 +1,8 @@
 """Figure 6: what ``serve --tls`` and ``serve --persist`` cost (issue 14).
 
 - start-up: ``python -m sealmail serve --tls --persist`` (every provider, a CA
-  already in the data directory as on every start after the first, a database
-  holding the state of the previous run) until every health answers, against
+  already in the data directory as on every start after the first, the
+  database of the previous run: provider snapshots, no requests) until every health answers, against
   plain ``serve`` in the same run (A/B/A/B, medians). Ratio: plain / with.
 - throughput: each provider's main endpoint with ``--persist`` (journal and
   messages written through to SQLite, model snapshots saved as responses go
