@@ -154,7 +154,8 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
             out.write(f"{'':{width}}    {key}: {shown}\n")
     if ca_file is not None:
         out.write(f"HTTPS with the local CA {ca_file} (trust it once):\n")
-        out.writelines(f"  {line}\n" for line in trust_lines(ca_file))
+        example = running[0].url if running else "https://127.0.0.1:<port>"
+        out.writelines(f"  {line}\n" for line in trust_lines(ca_file, example))
     out.write("Control API: <base URL>/__mock__/{health,config,requests,messages,reset,faults,clock}. Ctrl-C stops.\n")
     out.flush()
 

@@ -14,6 +14,7 @@ API host names (``spec.API_HOSTS``) is issued at each start; it is never stored.
 from __future__ import annotations
 
 import os
+import shlex
 import ssl
 import tempfile
 from dataclasses import dataclass
@@ -107,12 +108,12 @@ def all_api_hosts() -> list[str]:
     return [host for provider in providers().values() for host in provider.api_hosts]
 
 
-def trust_lines(ca_file: Path | str) -> list[str]:
-    """What to paste so a client trusts the CA, one line per language or tool."""
-    path = str(ca_file)
+def trust_lines(ca_file: Path | str, example_url: str = "https://127.0.0.1:<port>") -> list[str]:
+    """What to paste so a client trusts the CA, one line per language or tool (paths shell-quoted)."""
+    path = shlex.quote(str(ca_file))
     return [
         f"Python:  export SSL_CERT_FILE={path} REQUESTS_CA_BUNDLE={path}",
         f"Node:    export NODE_EXTRA_CA_CERTS={path}",
         f"Java:    keytool -importcert -noprompt -alias sealmail-local-ca -file {path} -cacerts -storepass changeit",
-        f"curl:    curl --cacert {path} https://127.0.0.1:<port>/__mock__/health",
+        f"curl:    curl --cacert {path} {example_url}/__mock__/health",
     ]
