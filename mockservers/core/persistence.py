@@ -13,11 +13,15 @@ know whether it exists (the Mailpit/moto shape, docs/serve.md "Persistence").
   journal and store budgets (count or bytes: eviction is oldest-first) hold on
   disk too: the database holds exactly what memory holds.
 - Each provider's model (and the mock clock) is one JSON row from the model's
-  ``snapshot()``, saved when a response is about to be sent. Under load saves
-  are coalesced: after a save taking ``t``, the next one waits ``SAVE_SPACING x t``
-  (so snapshots cost at most ~1/SAVE_SPACING of the time, and under such load
-  a ``kill -9`` may lose the model changes of the last few milliseconds); a
-  pending save is flushed on SIGTERM/Ctrl-C and at :meth:`Persistence.close`.
+  ``snapshot()``, taken when a response is about to be sent. A small one is
+  written in that response's group commit; one that took over
+  ``BACKGROUND_AFTER_S`` to serialise (thousands of stored mails) is serialised
+  and written by a worker thread, so the loop never stalls on it. Under load
+  saves are coalesced: after a save taking ``t``, the next waits
+  ``SAVE_SPACING x t`` (snapshots cost at most ~1/SAVE_SPACING of the time).
+  So a ``kill -9`` may lose the model changes of the last moments when the
+  state is large or the server busy; SIGTERM/Ctrl-C and
+  :meth:`Persistence.close` save everything pending.
 - At start, :meth:`Persistence.attach` loads all of it back before the app
   serves its first request; journal ids continue where they stopped.
 
@@ -28,6 +32,7 @@ memory are not kept (they describe the running process, not the data).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import itertools
 import json
@@ -51,6 +56,8 @@ DB_FILE = "state.sqlite3"
 SCHEMA_VERSION = 1
 SAVE_SPACING = 10.0
 """A model save that took ``t`` seconds delays the next one by ``SAVE_SPACING * t`` (busy servers only)."""
+BACKGROUND_AFTER_S = 0.005
+"""A snapshot whose serialising took longer than this is serialised and written in a worker thread."""
 
 Operation = Callable[[sqlite3.Connection], None]
 
@@ -132,6 +139,8 @@ class Persistence:
         self._rows: dict[tuple[str, str], int] = {}
         """Rows per (table, provider), so pruning is a cheap indexed delete only when needed."""
         self._writer = _GroupWriter(connection, self._lock)
+        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sealmail-persist")
+        """Serialises and writes large model snapshots off the event loop."""
 
     @classmethod
     def open(cls, path: Path | str) -> "Persistence":
@@ -184,6 +193,7 @@ class Persistence:
         for saver in self._savers:
             saver.flush()
         self._savers.clear()
+        self.worker.shutdown(wait=True)
         self._writer.stop()
         with self._lock:
             try:
@@ -296,6 +306,9 @@ class _ModelSaver:
         self._last_journal_id = last_journal_id
         self._not_before = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        self._background: concurrent.futures.Future[None] | None = None
+        self._again = False
+        self._serialise_s = 0.0
         self._lock = threading.Lock()
 
     def on_journal(self, event: str, item: object) -> None:
@@ -313,8 +326,9 @@ class _ModelSaver:
 
     def changed(self) -> None:
         """A response is about to leave: save now, or soon if the last save was recent."""
-        if self._timer is not None:
-            return  # a save is already due
+        if self._timer is not None or self._background is not None:
+            self._again = self._background is not None
+            return  # a save is already due or running
         wait = self._not_before - time.monotonic()
         if wait <= 0:
             self.save()
@@ -329,16 +343,45 @@ class _ModelSaver:
         self.save()
 
     def flush(self) -> None:
+        """Save now, after any save still being written (shutdown)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.save()
+        background = self._background
+        if background is not None:
+            background.result(timeout=60)
+        self.save(in_background=False)
 
-    def save(self) -> None:
+    def save(self, *, in_background: bool = True) -> None:
+        """Snapshot the model here (consistent: the loop thread), then serialise and write it.
+
+        A small snapshot is written at once, in the response's group commit. One
+        whose serialising took over ``BACKGROUND_AFTER_S`` is serialised and
+        written in a worker thread, so a large store never stalls the loop.
+        """
+        started = time.monotonic()
+        snapshot = {"model": self._state.model.snapshot(), "clock": clock_json(self._state.clock)}
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if not (in_background and loop is not None and self._serialise_s > BACKGROUND_AFTER_S):
+            self._write(snapshot, started)
+            return
+        self._background = self._db.worker.submit(self._write, snapshot, started)
+        self._background.add_done_callback(lambda _: _call_soon(loop, self._written))
+
+    def _written(self) -> None:
+        self._background = None
+        if self._again:
+            self._again = False
+            self.changed()
+
+    def _write(self, snapshot: dict[str, Any], started: float) -> None:
         with self._lock:
-            started = time.monotonic()
-            snapshot = {"model": self._state.model.snapshot(), "clock": clock_json(self._state.clock)}
-            text = json.dumps(snapshot, sort_keys=True, default=repr)
+            begun = time.monotonic()
+            text = json.dumps(snapshot, default=repr)
+            self._serialise_s = time.monotonic() - begun
             if text != self._last_text:
                 self._db.write_model(self._provider, text)
                 self._last_text = text
@@ -407,9 +450,16 @@ class _GroupWriter:
         finally:
             for waiter in waiters:
                 if _other_loop(waiter):
-                    waiter.get_loop().call_soon_threadsafe(_settle, waiter)
+                    _call_soon(waiter.get_loop(), lambda waiter=waiter: _settle(waiter))
                 else:
                     _settle(waiter)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    try:
+        loop.call_soon_threadsafe(callback)
+    except RuntimeError:  # the loop has closed (shutdown): nothing left to schedule
+        pass
 
 
 def _other_loop(future: asyncio.Future[None]) -> bool:

@@ -7,6 +7,7 @@ same port and database, and checks that the same clients carry on.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -24,6 +25,7 @@ from sealmail.conformance.clients.netcore_ce import NetcoreCeSyncClient, activit
 from sealmail.conformance.clients.netcore_email import NetcoreEmailSyncClient
 from sealmail.conformance.clients.stayprivate import OutgoingAttachment, StayPrivateSyncClient
 from sealmail.mockservers.core import MockHandle, ServerThread, create_app
+from sealmail.mockservers.core import persistence as persistence_module
 from sealmail.mockservers.core.persistence import Persistence
 
 from ..unit.test_ncp_mailer_rules import SEED_BODY
@@ -56,6 +58,12 @@ class Restartable:
     def flush(self) -> None:
         assert self._persistence is not None
         self._persistence.flush()
+
+    def settle(self) -> None:
+        """Wait for the background snapshot writer, then for the loop to take note of it."""
+        assert self._persistence is not None and self._thread is not None
+        self._persistence.worker.submit(lambda: None).result(timeout=30)  # one worker: runs after what is queued
+        self._thread.call(asyncio.sleep(0))  # the writer's done callback was scheduled before this
 
     def restart(self) -> MockHandle:
         self.stop()
@@ -266,3 +274,19 @@ def test_an_unreadable_saved_state_is_a_clear_start_error(tmp_path: Path) -> Non
             persistence.attach(create_app("netcore-email"))
     finally:
         persistence.close()
+
+
+def test_large_snapshots_written_off_the_loop_still_come_back(restartable: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(persistence_module, "BACKGROUND_AFTER_S", -1.0)  # every snapshot counts as large
+    monkeypatch.setattr(persistence_module, "SAVE_SPACING", 0.0)  # and is saved as soon as it can be
+    mock = restartable("ncp-mailer")
+    with NcpMailerSyncClient(mock.handle.url, mock.handle.config["access_key"], mock.handle.config["secret_key"]) as client:
+        sent = []
+        for _ in range(5):
+            sent.append(client.send(SEED_BODY).request_id)
+            mock.settle()  # the background save has finished before the next request: none is coalesced
+        with sqlite3.connect(mock.db) as db:
+            (state,) = [json.loads(r[0]) for r in db.execute("SELECT state FROM models WHERE provider='ncp-mailer'")]
+        assert [r["request_id"] for r in state["model"]["requests"]] == sent
+        mock.restart()
+        assert [client.request_status(request_id)["requestId"] for request_id in sent] == sent

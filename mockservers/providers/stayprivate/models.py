@@ -15,7 +15,7 @@ import base64
 import threading
 import uuid
 from collections import Counter, OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
@@ -557,9 +557,9 @@ def _new_ref() -> str:
 
 
 def _email_json(email: Email) -> dict[str, Any]:
-    item = asdict(email)  # attachment bytes are copied once here, then base64'd
-    item["attachments"] = [{**a, "data": base64.b64encode(a["data"]).decode("ascii")} for a in item["attachments"].values()]
-    return item
+    attachments = [{**vars(a), "data": base64.b64encode(a.data).decode("ascii")} for a in email.attachments.values()]
+    recipients = {name: list(items) for name, items in email.recipients.items()}
+    return {**vars(email), "attachments": attachments, "recipients": recipients}
 
 
 def _email_from_json(item: Mapping[str, Any]) -> Email:
