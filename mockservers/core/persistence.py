@@ -36,21 +36,19 @@ import concurrent.futures
 import dataclasses
 import itertools
 import json
-import logging
 import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, runtime_checkable
+from typing import Any, Mapping, Protocol, runtime_checkable
 
 from aiohttp import web
 
 from .clock import MockClock
+from .groupcommit import GroupCommit, call_soon
 from .journal import Journal, JournalEntry
 from .state import MOCK_STATE, MockState
 from .store import StoredMessage
-
-log = logging.getLogger("sealmail")
 
 DB_FILE = "state.sqlite3"
 SCHEMA_VERSION = 1
@@ -59,7 +57,6 @@ SAVE_SPACING = 10.0
 BACKGROUND_AFTER_S = 0.005
 """A snapshot whose serialising took longer than this is serialised and written in a worker thread."""
 
-Operation = Callable[[sqlite3.Connection], None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -138,7 +135,7 @@ class Persistence:
         self._savers: list[_ModelSaver] = []
         self._rows: dict[tuple[str, str], int] = {}
         """Rows per (table, provider), so pruning is a cheap indexed delete only when needed."""
-        self._writer = _GroupWriter(connection, self._lock)
+        self._writer = GroupCommit(connection, self._lock)
         self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sealmail-persist")
         """Serialises and writes large model snapshots off the event loop."""
 
@@ -369,7 +366,7 @@ class _ModelSaver:
             self._write(snapshot, started)
             return
         self._background = self._db.worker.submit(self._write, snapshot, started)
-        self._background.add_done_callback(lambda _: _call_soon(loop, self._written))
+        self._background.add_done_callback(lambda _: call_soon(loop, self._written))
 
     def _written(self) -> None:
         self._background = None
@@ -386,89 +383,3 @@ class _ModelSaver:
                 self._db.write_model(self._provider, text)
                 self._last_text = text
             self._not_before = time.monotonic() + SAVE_SPACING * (time.monotonic() - started)
-
-
-class _GroupWriter:
-    """Commits queued writes in the event loop, all that one loop turn queued in one transaction.
-
-    A write queued in the loop is committed by a callback scheduled for the next
-    turn, together with whatever the other requests of this turn queued (group
-    commit); :meth:`committed` waits for it. A write from another thread (a
-    ``MockHandle`` call in a test) is committed at once, after what is queued.
-    No thread of its own: no GIL hand-offs, no wake-ups per request.
-    """
-
-    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
-        self._db = db
-        self._lock = lock
-        self._pending: list[Operation] = []
-        self._waiters: list[asyncio.Future[None]] = []
-        self._scheduled: asyncio.AbstractEventLoop | None = None
-        self._queue_lock = threading.Lock()
-
-    def submit(self, operation: Operation) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        with self._queue_lock:
-            self._pending.append(operation)
-            if loop is not None and self._scheduled is None:
-                self._scheduled = loop
-                loop.call_soon(self._commit_pending)
-        if loop is None:
-            self.flush()
-
-    async def committed(self) -> None:
-        """Return once everything queued before this call is committed (at once if nothing is)."""
-        with self._queue_lock:
-            if not self._pending:
-                return
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(future)
-        await future
-
-    def flush(self) -> None:
-        """Commit what is queued now, from any thread."""
-        self._commit_pending()
-
-    def stop(self) -> None:
-        self.flush()
-
-    def _commit_pending(self) -> None:
-        with self._queue_lock:
-            operations, self._pending = self._pending, []
-            waiters, self._waiters = self._waiters, []
-            self._scheduled = None
-        try:
-            if operations:
-                with self._lock, self._db:
-                    for operation in operations:
-                        operation(self._db)
-        except (sqlite3.Error, TypeError, ValueError):
-            log.exception("sealmail --persist: a write failed; the database may miss the last requests")
-        finally:
-            for waiter in waiters:
-                if _other_loop(waiter):
-                    _call_soon(waiter.get_loop(), lambda waiter=waiter: _settle(waiter))
-                else:
-                    _settle(waiter)
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
-    try:
-        loop.call_soon_threadsafe(callback)
-    except RuntimeError:  # the loop has closed (shutdown): nothing left to schedule
-        pass
-
-
-def _other_loop(future: asyncio.Future[None]) -> bool:
-    try:
-        return asyncio.get_running_loop() is not future.get_loop()
-    except RuntimeError:
-        return True
-
-
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
