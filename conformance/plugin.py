@@ -1,7 +1,8 @@
 """The sealmail pytest plugin (entry point ``pytest11: sealmail``): fixtures only.
 
-- ``mock_server(provider_id, **settings)``: factory fixture, returns a reset
-  :class:`~sealmail.mockservers.core.MockHandle`.
+- ``mock_server(provider_id, tls=False, **settings)``: factory fixture, returns a reset
+  :class:`~sealmail.mockservers.core.MockHandle` (``tls=True``: an ``https://`` URL and
+  ``handle.ca_file``, a session CA in a temporary directory).
 - ``<provider>_mock`` (``netcore_email_mock``, ...): one per implemented
   provider, default settings; typed as ``sealmail.NetcoreEmailMock``, ...
 - ``sealmail_pool``: the session's :class:`~sealmail.mockservers.core.MockPool`.
@@ -33,17 +34,17 @@ class MockServerFactory(Protocol):
     """Type of the ``mock_server`` fixture: ``mock_server("autosend", initial_keys=2)`` is an ``AutoSendMock``."""
 
     @overload
-    def __call__(self, provider_id: Literal["netcore-email"], **settings: Any) -> NetcoreEmailMock: ...
+    def __call__(self, provider_id: Literal["netcore-email"], *, tls: bool = False, **settings: Any) -> NetcoreEmailMock: ...
     @overload
-    def __call__(self, provider_id: Literal["autosend"], **settings: Any) -> AutoSendMock: ...
+    def __call__(self, provider_id: Literal["autosend"], *, tls: bool = False, **settings: Any) -> AutoSendMock: ...
     @overload
-    def __call__(self, provider_id: Literal["ncp-mailer"], **settings: Any) -> NcpMailerMock: ...
+    def __call__(self, provider_id: Literal["ncp-mailer"], *, tls: bool = False, **settings: Any) -> NcpMailerMock: ...
     @overload
-    def __call__(self, provider_id: Literal["netcore-ce"], **settings: Any) -> NetcoreCeMock: ...
+    def __call__(self, provider_id: Literal["netcore-ce"], *, tls: bool = False, **settings: Any) -> NetcoreCeMock: ...
     @overload
-    def __call__(self, provider_id: Literal["stayprivate"], **settings: Any) -> StayPrivateMock: ...
+    def __call__(self, provider_id: Literal["stayprivate"], *, tls: bool = False, **settings: Any) -> StayPrivateMock: ...
     @overload
-    def __call__(self, provider_id: str, **settings: Any) -> MockHandle[Any]: ...
+    def __call__(self, provider_id: str, *, tls: bool = False, **settings: Any) -> MockHandle[Any]: ...
 
 
 @pytest.fixture(scope="session")
@@ -53,19 +54,20 @@ def sealmail_pool() -> Iterator[MockPool]:
         yield pool
 
 
-def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, **settings: Any) -> MockHandle[Any]:
+def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, tls: bool = False, **settings: Any) -> MockHandle[Any]:
     """A reset mock, remembered on the test so a failure report can show its journal."""
-    handle = pool.acquire(provider_id, **settings)
+    handle = pool.acquire(provider_id, tls=tls, **settings)
     request.node.stash.setdefault(_HANDLES, []).append(handle)
     return handle
 
 
 @pytest.fixture
 def mock_server(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> MockServerFactory:
-    """Factory: ``mock_server("netcore-email", api_key="k")`` gives a reset mock with those settings."""
+    """Factory: ``mock_server("netcore-email", api_key="k")`` gives a reset mock with those settings;
+    ``tls=True`` serves it over HTTPS (``handle.ca_file`` is the CA to trust)."""
 
-    def acquire(provider_id: str, **settings: Any) -> MockHandle[Any]:
-        return _acquire(sealmail_pool, request, provider_id, **settings)
+    def acquire(provider_id: str, *, tls: bool = False, **settings: Any) -> MockHandle[Any]:
+        return _acquire(sealmail_pool, request, provider_id, tls, **settings)
 
     return acquire  # one body serves every overload (they narrow the handle type by provider id)
 

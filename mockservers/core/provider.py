@@ -58,6 +58,8 @@ class Provider(ABC, Generic[ConfigT, ModelT]):
     title: ClassVar[str]
     port_offset: ClassVar[int]
     """Port is ``--port-base`` plus this offset."""
+    api_hosts: ClassVar[tuple[str, ...]] = ()
+    """The real API host names (``spec.API_HOSTS``): the ``--tls`` certificate is valid for them too."""
     config_type: ClassVar[type[MockConfig]]
     model_key: web.AppKey[Any]
     """Typed application key under which the model is stored."""

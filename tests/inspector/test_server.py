@@ -131,3 +131,13 @@ def test_serve_without_inspector(serve: type[ServeProcess]) -> None:  # noqa: F8
     server = serve("--provider", "netcore-email", "--port-base", "0", "--json", "--no-inspector")
     assert "inspector_url" not in json.loads(server.line())
     assert server.terminate() == 0
+
+
+def test_inspector_reaches_https_mocks_with_the_local_ca(serve: type[ServeProcess], tmp_path: Any) -> None:  # noqa: F811
+    server = serve("--provider", "netcore-email", "--port-base", "0", "--json", "--tls", "--data-dir", str(tmp_path), "--quiet")
+    started = json.loads(server.line())
+    [mock] = started["mocks"]
+    assert mock["base_url"].startswith("https://") and started["ca_file"].startswith(str(tmp_path))
+    health = requests.get(started["inspector_url"] + "p/netcore-email/__mock__/health", timeout=10)
+    assert health.status_code == 200 and health.json()["status"] == "ok"  # the proxy trusted the mock's certificate
+    assert server.terminate() == 0

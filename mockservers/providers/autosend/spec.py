@@ -10,6 +10,8 @@ from __future__ import annotations
 from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "autosend"
+API_HOSTS: tuple[str, ...] = ("api.autosend.com",)
+"""The real API host names (fact sheet [docs]: base https://api.autosend.com); the TLS leaf certificate carries them."""
 
 # --- paths (fact sheet [docs]: base https://api.autosend.com, every public endpoint under /v1) ---
 JWKS_PATH = "/v1/jwks.json"

@@ -80,6 +80,14 @@ class NetcoreEmailModel:
     def reset(self) -> None:
         self.api_key = self.config.api_key
 
+    def snapshot(self) -> dict[str, Any]:
+        """The state ``serve --persist`` keeps across a restart (JSON-able)."""
+        return {"api_key": self.api_key}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`."""
+        self.api_key = state["api_key"]
+
     def authenticate(self, authorization: str | None, legacy_api_key: str | None) -> None:
         """Bearer API key (seed: ``Authorization: Bearer <YOUR_API_KEY>``)."""
         if authorization is None and legacy_api_key is None:

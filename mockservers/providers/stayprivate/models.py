@@ -11,11 +11,12 @@ reference creates and sends an email in one call, with no attachments.
 
 from __future__ import annotations
 
+import base64
 import threading
 import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.validation import is_email
@@ -198,6 +199,36 @@ class StayPrivateModel:
             self._file_index.clear()
             self._in_flight.clear()
             self.evicted_emails = 0
+
+    # --- persistence (serve --persist) ------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Companies, emails with their drafts and attachment bytes (base64), eviction count (JSON-able).
+
+        Uploads in flight are not kept: a restart ends them.
+        """
+        with self._lock:
+            emails = [_email_json(email) for email in self._emails.values()]
+            evicted = self.evicted_emails
+        companies = [
+            {"api_id": c.api_id, "public_key_pem": c.public_key_pem, "domains": list(c.domains), "api_enabled": c.api_enabled}
+            for c in self.companies.all()
+        ]
+        return {"companies": companies, "emails": emails, "evicted_emails": evicted}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`: a prepared draft can still be sent after a restart."""
+        # Key sizes were checked at registration; a later, stricter min_rsa_key_bits does not drop a company.
+        companies = [make_company(c["api_id"], c["public_key_pem"], c["domains"], api_enabled=c["api_enabled"], min_key_bits=0)
+                     for c in state["companies"]]
+        emails = [_email_from_json(item) for item in state["emails"]]
+        with self._lock:
+            self.companies.clear()
+            for company in companies:
+                self.companies.register(company)
+            self._emails = OrderedDict((email.email_ref, email) for email in emails)
+            self._file_index = {ref: email.email_ref for email in emails for ref in email.attachments}
+            self._in_flight.clear()
+            self.evicted_emails = int(state["evicted_emails"])
 
     def default_company(self) -> Company:
         return make_company(
@@ -523,3 +554,16 @@ def _optional_text(payload: dict[str, Any], name: str) -> str | None:
 def _new_ref() -> str:
     """[open] References are opaque to clients; the mock uses UUID4 text."""
     return str(uuid.uuid4())
+
+
+def _email_json(email: Email) -> dict[str, Any]:
+    attachments = [{**vars(a), "data": base64.b64encode(a.data).decode("ascii")} for a in email.attachments.values()]
+    recipients = {name: list(items) for name, items in email.recipients.items()}
+    return {**vars(email), "attachments": attachments, "recipients": recipients}
+
+
+def _email_from_json(item: Mapping[str, Any]) -> Email:
+    attachments = OrderedDict(
+        (a["file_ref"], Attachment(**{**a, "data": base64.b64decode(a["data"], validate=True)})) for a in item["attachments"]
+    )
+    return Email(**{**item, "attachments": attachments, "recipients": {k: list(v) for k, v in item["recipients"].items()}})

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "stayprivate"
+API_HOSTS: tuple[str, ...] = ("api.stayprivate.com",)
+"""The real API host names (seed 004: https://api.stayprivate.com/1.0/emails/...); the TLS leaf certificate carries them."""
 
 # --- paths (seed, "Methods"; base https://api.stayprivate.com) ---------------
 API_BASE = "/1.0/emails"
