@@ -16,6 +16,8 @@ from .provider import MockConfig, Provider
 from .routing import MockRouter, finish_routes
 from .state import MOCK_STATE, MockState
 from .store import MessageStore
+from .tenants import install_tenants
+from .tenants_control import add_tenant_routes
 
 
 def create_app(
@@ -58,6 +60,8 @@ def create_app(
     )
     app[provider.model_key] = model
     add_control_routes(app)
+    install_tenants(app)
+    add_tenant_routes(app)
     provider.add_routes(app)
     finish_routes(app)
     return app

@@ -14,17 +14,20 @@ from .diagnosis import Diagnosis, diagnose_after_answer as schedule_diagnosis
 from .journal import JournalEntry
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
 from .store import StoredMessage
+from .tenants import REQUEST_STATE, request_state
 
 T = TypeVar("T")
 
 
 def mock_state(request: web.Request) -> MockState:
-    return request.app[MOCK_STATE]
+    """The state this request works on: its tenant's (core/tenants.py), or the application's own."""
+    return request_state(request)
 
 
 def model(request: web.Request, key: web.AppKey[T]) -> T:
-    """The provider model stored under ``key``."""
-    return request.app[key]
+    """The provider model stored under ``key``: the request's tenant's model when it has a tenant."""
+    state = request.get(REQUEST_STATE)
+    return request.app[key] if state is None else state.model  # type: ignore[no-any-return]
 
 
 def body(request: web.Request) -> bytes:
@@ -53,7 +56,7 @@ def store_message(request: web.Request, *, message_id: str, kind: str, payload: 
     Not kept when the mock was reset while this request was in flight: the
     message belongs to the test before the reset.
     """
-    state = request.app[MOCK_STATE]
+    state = request_state(request)
     current = request[JOURNAL_ENTRY]
     message = StoredMessage(
         message_id=message_id,
@@ -74,7 +77,7 @@ def diagnose_after_answer(request: web.Request, diagnosis: Diagnosis) -> None:
     For hints that cost work only failing requests would do (so, run before the
     answer, would show in its timing): see :mod:`.diagnosis`.
     """
-    schedule_diagnosis(request, diagnosis, request.app[MOCK_STATE].diagnoses)
+    schedule_diagnosis(request, diagnosis, request_state(request).diagnoses)
 
 
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)

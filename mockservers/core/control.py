@@ -6,6 +6,7 @@ may add their own ``/__mock__/`` routes (key rotation, companies, assets).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,11 @@ from .control_index import INDEX_PATH, control_index
 from .faults import FaultRule, FaultSpecError
 from .jsonbody import JsonBodyError, parse_json_bytes
 from .state import MOCK_STATE, MockState
+from .tenants import UnknownTenant, request_state, tenant_state
+
+
+MAX_WAIT_S = 60.0
+"""Longest ``GET /__mock__/messages?wait_for=N`` holds its answer."""
 
 
 class ControlError(Exception):
@@ -63,17 +69,17 @@ def control_error(message: str, status: int = 400) -> web.Response:
 
 async def health(request: web.Request) -> web.Response:
     """Readiness: answers {"provider", "status": "ok"} once the mock listens."""
-    return json_response({"provider": request.app[MOCK_STATE].provider.id, "status": "ok"})
+    return json_response({"provider": request_state(request).provider.id, "status": "ok"})
 
 
 async def config(request: web.Request) -> web.Response:
     """Base URL, credentials, keys and URLs a client needs (what the serve table prints)."""
-    return json_response(describe(request.app[MOCK_STATE], base_url(request)))
+    return json_response(describe(request_state(request), base_url(request)))
 
 
 async def requests(request: web.Request) -> web.Response:
     """The journal: every request with its outcome and reason (?outcome=rejected filters)."""
-    state = request.app[MOCK_STATE]
+    state = request_state(request)
     await state.diagnoses.wait_idle_async(diagnosis.WAIT_S)  # details complete, as MockHandle.requests()
     entries = state.journal.entries()
     outcome = request.query.get("outcome")
@@ -90,8 +96,19 @@ async def requests(request: web.Request) -> web.Response:
 
 
 async def messages(request: web.Request) -> web.Response:
-    """Accepted messages with their decrypted payloads, oldest first."""
-    state = request.app[MOCK_STATE]
+    """Accepted messages with their decrypted payloads, oldest first (?wait_for=N&timeout_s=S holds the answer until N)."""
+    state = request_state(request)
+    if "wait_for" in request.query:
+        try:
+            count, timeout = int(request.query["wait_for"]), float(request.query.get("timeout_s", "5"))
+        except ValueError:
+            return control_error("wait_for must be an integer and timeout_s a number")
+        if not 0 <= timeout <= MAX_WAIT_S:
+            return control_error(f"timeout_s must be between 0 and {MAX_WAIT_S}")
+        try:
+            await asyncio.to_thread(state.store.wait_for, count, timeout)
+        except TimeoutError:
+            pass  # answered as is: "added" tells the caller how many arrived
     return json_response(
         {
             "messages": [m.to_json() for m in state.store.messages()],
@@ -103,24 +120,29 @@ async def messages(request: web.Request) -> web.Response:
 
 async def reset(request: web.Request) -> web.Response:
     """Empty journal, messages and faults; restore the clock and the default credentials."""
-    request.app[MOCK_STATE].reset()
+    request_state(request).reset()
     return json_response({"status": "ok"})
 
 
 async def list_faults(request: web.Request) -> web.Response:
     """Scripted faults still pending."""
-    return json_response({"faults": [r.to_json() for r in request.app[MOCK_STATE].faults.pending()]})
+    return json_response({"faults": [r.to_json() for r in request_state(request).faults.pending()]})
 
 
 async def add_faults(request: web.Request) -> web.Response:
-    """Script faults: {"status"?, "times"?, "method"?, "path"?, "delay_ms"?, "drop"?, "retry_after"?} or {"faults": [...]}."""
-    state = request.app[MOCK_STATE]
+    """Script faults: {"status"?, "times"?, "method"?, "path"?, "delay_ms"?, "drop"?, "retry_after"?} or {"faults": [...]}; "tenant"? scopes them."""
+    state = request_state(request)
     try:
         spec = await read_control_json(request)
+        if isinstance(spec, dict) and "tenant" in spec:  # {"tenant": ID, ...}: only that tenant's requests take them
+            spec = dict(spec)
+            state = tenant_state(request, spec.pop("tenant"))
         specs = spec.get("faults") if isinstance(spec, dict) and "faults" in spec else [spec]
         if not isinstance(specs, list):
             raise ControlError("faults must be a list")
         rules = [FaultRule.from_json(s) for s in specs]
+    except UnknownTenant as error:
+        return control_error(str(error), status=404)
     except (ControlError, FaultSpecError) as error:
         return control_error(str(error))
     for rule in rules:
@@ -130,18 +152,18 @@ async def add_faults(request: web.Request) -> web.Response:
 
 async def clear_faults(request: web.Request) -> web.Response:
     """Remove every pending fault."""
-    request.app[MOCK_STATE].faults.clear()
+    request_state(request).faults.clear()
     return json_response({"faults": []})
 
 
 async def get_clock(request: web.Request) -> web.Response:
     """The mock clock: now_ms, offset_ms, frozen."""
-    return json_response(request.app[MOCK_STATE].clock.state().to_json())
+    return json_response(request_state(request).clock.state().to_json())
 
 
 async def set_clock(request: web.Request) -> web.Response:
     """Move the mock clock: {"offset_ms"} or {"now_ms"}, optionally "frozen": true; {"reset": true} restores it."""
-    clock = request.app[MOCK_STATE].clock
+    clock = request_state(request).clock
     try:
         spec = await read_control_json(request, default={})
         if not isinstance(spec, dict):

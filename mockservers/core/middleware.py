@@ -27,6 +27,7 @@ from .errors import Rejection
 from .journal import JournalEntry
 from .diagnosis import run_deferred_diagnoses
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
+from .tenants import UnknownTenant, resolve_request_state, scope_control_request
 
 CONTROL_PREFIX = "/__mock__/"
 """Control API paths: never journaled, never faulted."""
@@ -67,7 +68,9 @@ class DroppedConnection(Exception):
 async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
         return await _control(request, handler)
-    state = request.app[MOCK_STATE]
+    # The request's tenant, from the credentials it carries (core/tenants.py): before the
+    # journal entry opens and before faults apply, so both are the tenant's own.
+    state = resolve_request_state(request)
     # The request belongs to the state as it is now: a reset before it finishes
     # cancels it, and whatever it would still journal or store is dropped.
     task = asyncio.current_task()
@@ -134,7 +137,10 @@ async def _control(request: web.Request, handler: Handler) -> web.StreamResponse
             response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
         return response
     try:
+        scope_control_request(request)  # ?tenant=ID: the call works on that tenant's state
         return await handler(request)  # the handlers' own read() returns the cached body
+    except UnknownTenant as error:
+        return control_error(str(error), status=404)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # the catch-all route: no such control call
         return unknown_control_call(request, error)
 

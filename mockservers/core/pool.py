@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .tenants import TENANTS
 from .app import create_app
 from .handle import MockHandle
 from .runner import DEFAULT_HOST, ServerThread
@@ -60,6 +61,7 @@ class MockPool:
                 handle = MockHandle(self._server_thread().start(app, self.host, 0, context), ca_file=ca_file)
                 self._handles[key] = handle
         handle.reset()
+        handle._running.app[TENANTS].clear()
         # Requests the previous test abandoned (a delay fault, a slow handler) are cancelled
         # by the reset; wait until they are gone so none finishes during this test.
         if handle.state.in_flight():

@@ -96,6 +96,23 @@ class Provider(ABC, Generic[ConfigT, ModelT]):
     def describe(self, model: ModelT, base_url: str) -> dict[str, Any]:
         """What a client needs to talk to this mock: credentials, keys, URLs."""
 
+    # --- tenants (core/tenants.py): several isolated mocks behind one port, keyed by credentials ---
+    def credential_of(self, headers: Mapping[str, str]) -> str | None:
+        """The credential value in a request that selects its tenant (an API key, an access key...)."""
+        return None
+
+    def tenant_key(self, config: ConfigT) -> str:
+        """The credential value :meth:`credential_of` finds in requests made with ``config``'s credentials."""
+        raise NotImplementedError(f"{self.id} has no tenants")
+
+    def tenant_config(self, config: ConfigT, spec: Mapping[str, Any]) -> ConfigT:
+        """``config`` with fresh credentials for a new tenant (``spec``: the caller's choices, if any)."""
+        raise NotImplementedError(f"{self.id} has no tenants")
+
+    def create_tenant_model(self, config: ConfigT, clock: MockClock, default_model: ModelT) -> ModelT:
+        """A tenant's model; providers whose real service shares something across accounts override this."""
+        return self.create_model(config, clock)
+
     def reject_status(self, status: int, reason: str, *, detail: str | None = None) -> Rejection:
         return Rejection(self.error_kind_for_status(status), reason, detail=detail)
 

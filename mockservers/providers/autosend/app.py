@@ -10,6 +10,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
 
+from .tenancy import AutoSendTenants
 from . import handlers, spec
 from .handlers import MODEL
 from .models import AutoSendConfig, AutoSendModel
@@ -26,7 +27,7 @@ def parse_duration(text: str) -> float:
     return float(match.group(1)) * _UNIT_S[match.group(2) or "s"]
 
 
-class AutoSendProvider(Provider[AutoSendConfig, AutoSendModel]):
+class AutoSendProvider(AutoSendTenants, Provider[AutoSendConfig, AutoSendModel]):
     id = spec.PROVIDER_ID
     title = "AutoSend API (JWE RSA-OAEP-256 + A256GCM requests, rotating JWKS)"
     port_offset = 2

@@ -30,7 +30,7 @@ MODEL: web.AppKey[AutoSendModel] = web.AppKey("autosend.model", AutoSendModel)
 
 async def jwks(request: web.Request) -> web.Response:
     """``GET /v1/jwks.json``: public keys only, active first, with cache headers (seed "Fetch the public key")."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     _rotate_if_due(request, model)
     if model.config.jwks_requires_auth:
         model.authenticate(request.headers.get("Authorization"))
@@ -91,7 +91,7 @@ async def send_bulk(request: web.Request) -> web.Response:
 
 def _accept(request: web.Request) -> tuple[AutoSendModel, OpenedBody]:
     """What every /v1 POST does first: rotation schedule, auth, scripted errors, content type, envelope."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     _rotate_if_due(request, model)
     model.authenticate(request.headers.get("Authorization"))
     scripted = model.take_scripted()
@@ -156,21 +156,21 @@ def keys_state(model: AutoSendModel, *, private: bool = False) -> dict[str, Any]
 
 async def list_keys(request: web.Request) -> web.Response:
     """``GET /__mock__/keys[?private=1]``: listed keys, active first (private JWKs on request)."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     model.catch_up_rotation()
     return ctx.json_response(keys_state(model, private=request.query.get("private") in {"1", "true"}))
 
 
 async def rotate_keys(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/rotate``: a new active key, listed first; the others stay usable."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     key = model.rotate()
     return ctx.json_response({"rotated": key.kid, **keys_state(model)})
 
 
 async def retire_key(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/retire`` ``{"kid": "..."}``: remove a key; its kid becomes unknown."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     try:
         spec_body = await read_control_json(request, default={})
         kid = spec_body.get("kid") if isinstance(spec_body, dict) else None
@@ -188,7 +188,7 @@ async def retire_key(request: web.Request) -> web.Response:
 
 async def import_key(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/import`` ``{"jwk": {<RSA private JWK with kid>}, "active": true}``: add your own key to the ring."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     try:
         body = await read_control_json(request, default={})
         if not isinstance(body, dict) or not isinstance(body.get("jwk"), dict):
@@ -206,7 +206,7 @@ async def import_key(request: web.Request) -> web.Response:
 
 async def script_errors(request: web.Request) -> web.Response:
     """``POST /__mock__/errors`` ``{"code": "UNKNOWN_KEY_ID", "times": 1}``: answer the next API requests with it."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     try:
         body = await read_control_json(request, default={})
         if not isinstance(body, dict):
@@ -224,10 +224,10 @@ async def script_errors(request: web.Request) -> web.Response:
 
 async def list_scripted(request: web.Request) -> web.Response:
     """Scripted API errors still pending."""
-    return ctx.json_response({"pending": request.app[MODEL].scripted_pending()})
+    return ctx.json_response({"pending": ctx.model(request, MODEL).scripted_pending()})
 
 
 async def clear_scripted(request: web.Request) -> web.Response:
     """Drop every scripted API error."""
-    request.app[MODEL].clear_scripted()
+    ctx.model(request, MODEL).clear_scripted()
     return ctx.json_response({"pending": []})

@@ -146,14 +146,23 @@ class AutoSendModel:
         self._scripted: deque[ErrorKind] = deque()
         self._lock = threading.Lock()
         self._next_rotation_ms = self._first_rotation()
+        self.owns_ring = True
+
+    def share_ring(self, ring: KeyRing) -> None:
+        """Use another model's key ring (a tenant's): it rotates and resets with its owner, never here."""
+        self.ring = ring
+        self.owns_ring = False
+        with self._lock:
+            self._next_rotation_ms = None
 
     def reset(self) -> None:
         self.api_key = self.config.api_key
-        self.ring.reset(self.clock.now_ms())
+        if self.owns_ring:
+            self.ring.reset(self.clock.now_ms())
         self.contacts.clear()
         with self._lock:
             self._scripted.clear()
-            self._next_rotation_ms = self._first_rotation()
+            self._next_rotation_ms = self._first_rotation() if self.owns_ring else None
 
     # --- persistence (serve --persist): credentials, key ring with its history, contacts ------
     def snapshot(self) -> dict[str, Any]:

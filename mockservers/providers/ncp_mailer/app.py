@@ -9,6 +9,7 @@ from aiohttp import web
 from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
 from sealmail.mockservers.core.provider import Middleware
 
+from .tenancy import NcpMailerTenants
 from . import spec
 from .control import add_control_routes
 from .errors import MailerRejection, localized_message
@@ -16,7 +17,7 @@ from .handlers import MODEL, create_mail_request, gateway_middleware, get_mail, 
 from .models import NcpMailerConfig, NcpMailerModel
 
 
-class NcpMailerProvider(Provider[NcpMailerConfig, NcpMailerModel]):
+class NcpMailerProvider(NcpMailerTenants, Provider[NcpMailerConfig, NcpMailerModel]):
     id = spec.PROVIDER_ID
     title = "NAVER Cloud Outbound Mailer (API Gateway signature v2)"
     port_offset = 3

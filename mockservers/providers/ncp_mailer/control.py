@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.context import json_response
 from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
 
@@ -30,7 +31,7 @@ def add_control_routes(app: web.Application) -> None:
 
 async def list_credentials(request: web.Request) -> web.Response:
     """Every credential: access key, secret key, state."""
-    return json_response({"credentials": [c.to_json() for c in request.app[MODEL].credentials()]})
+    return json_response({"credentials": [c.to_json() for c in ctx.model(request, MODEL).credentials()]})
 
 
 async def add_credential(request: web.Request) -> web.Response:
@@ -40,7 +41,7 @@ async def add_credential(request: web.Request) -> web.Response:
         access_key = _optional_str(spec_, "accessKey")
         secret_key = _optional_str(spec_, "secretKey")
         state = _optional_str(spec_, "state") or "active"
-        credential = request.app[MODEL].add_credential(access_key, secret_key, state)
+        credential = ctx.model(request, MODEL).add_credential(access_key, secret_key, state)
     except (ControlError, ValueError) as error:
         return control_error(str(error))
     return json_response(credential.to_json(), status=201)
@@ -48,7 +49,7 @@ async def add_credential(request: web.Request) -> web.Response:
 
 async def remove_credential(request: web.Request) -> web.Response:
     """Remove a credential; its access key becomes unknown."""
-    if not request.app[MODEL].remove_credential(request.match_info["accessKey"]):
+    if not ctx.model(request, MODEL).remove_credential(request.match_info["accessKey"]):
         return control_error("no such access key", status=404)
     return json_response({"status": "ok"})
 
@@ -63,7 +64,7 @@ async def add_template(request: web.Request) -> web.Response:
         title, body = spec_.get("title"), spec_.get("body")
         if not isinstance(title, str) or not isinstance(body, str):
             raise ControlError("title and body must be strings")
-        template = request.app[MODEL].add_template(
+        template = ctx.model(request, MODEL).add_template(
             sid, title, body, name=_optional_str(spec_, "name"),
             sender_address=_optional_str(spec_, "senderAddress"), sender_name=_optional_str(spec_, "senderName"),
         )
@@ -79,12 +80,12 @@ async def set_mail_status(request: web.Request) -> web.Response:
         status = spec_.get("status")
         if status is not None and status not in spec.STATUS_CODES:
             raise ControlError(f"status must be one of {', '.join(spec.STATUS_CODES)} or null")
-        mail = request.app[MODEL].set_mail_status(request.match_info["mailId"], status)
+        mail = ctx.model(request, MODEL).set_mail_status(request.match_info["mailId"], status)
     except ControlError as error:
         return control_error(str(error))
     except KeyError:
         return control_error("no such mail", status=404)
-    return json_response({"mailId": mail.mail_id, "status": mail.status(request.app[MODEL].clock.now_ms())})
+    return json_response({"mailId": mail.mail_id, "status": mail.status(ctx.model(request, MODEL).clock.now_ms())})
 
 
 async def _object(request: web.Request) -> dict[str, Any]:

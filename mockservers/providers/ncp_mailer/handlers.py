@@ -54,7 +54,7 @@ def language(request: web.Request) -> str:
 async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     lang = language(request)
     try:
         region = region_of(request.path)
@@ -95,7 +95,7 @@ def _authorize(request: web.Request, model: NcpMailerModel) -> None:
 # --- the mailer ------------------------------------------------------------------------------
 async def create_mail_request(request: web.Request) -> web.Response:
     """``POST /mails`` (createMailRequest): validate, render per recipient, store, ``{"requestId", "count"}``."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     if request.content_type != "application/json":
         raise MailerRejection(spec.UNSUPPORTED_MEDIA_TYPE, "content_type_not_json",
                               details="Content-Type must be application/json", detail=content_type_detail(request.headers))
@@ -119,7 +119,7 @@ def _store(request: web.Request, mail_request: MailRequest) -> None:
 
 def _mail_request(request: web.Request) -> MailRequest:
     request_id = request.match_info["requestId"]
-    found = request.app[MODEL].request(request[REGION], request_id)
+    found = ctx.model(request, MODEL).request(request[REGION], request_id)
     if found is None:
         raise not_found("request_unknown", f"Request {request_id} does not exist", field="requestId")
     return found
@@ -128,13 +128,13 @@ def _mail_request(request: web.Request) -> MailRequest:
 async def get_request_status(request: web.Request) -> web.Response:
     """``GET /mails/requests/{requestId}/status`` (getMailRequestStatus)."""
     found = _mail_request(request)
-    return ctx.json_response(views.request_status(found, request.app[MODEL].clock.now_ms(), request[LANG]))
+    return ctx.json_response(views.request_status(found, ctx.model(request, MODEL).clock.now_ms(), request[LANG]))
 
 
 async def list_request_mails(request: web.Request) -> web.Response:
     """``GET /mails/requests/{requestId}/mails`` (getMailList): filters, sort, pages."""
     found = _mail_request(request)
-    now, lang = request.app[MODEL].clock.now_ms(), request[LANG]
+    now, lang = ctx.model(request, MODEL).clock.now_ms(), request[LANG]
     query = request.query
     mails = list(found.mails)
     if "mailId" in query:
@@ -158,7 +158,7 @@ async def list_request_mails(request: web.Request) -> web.Response:
 async def get_mail(request: web.Request) -> web.Response:
     """``GET /mails/{mailId}`` (getMail): rendered title and body, recipients, status."""
     mail_id = request.match_info["mailId"]
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     mail = model.mail(request[REGION], mail_id)
     if mail is None:
         raise not_found("mail_unknown", f"Mail {mail_id} does not exist", field="mailId")

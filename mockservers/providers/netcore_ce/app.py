@@ -8,12 +8,13 @@ from aiohttp import web
 
 from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
 
+from .tenancy import NetcoreCeTenants
 from . import spec
 from .handlers import MODEL, delete_asset, list_assets, register_asset, upload_activities
 from .models import NetcoreCeConfig, NetcoreCeModel
 
 
-class NetcoreCeProvider(Provider[NetcoreCeConfig, NetcoreCeModel]):
+class NetcoreCeProvider(NetcoreCeTenants, Provider[NetcoreCeConfig, NetcoreCeModel]):
     id = spec.PROVIDER_ID
     title = "Netcore CE activity upload (AES-256-CBC 11256/11257, AES-256-GCM 11258)"
     port_offset = 4

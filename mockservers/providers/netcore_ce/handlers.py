@@ -25,7 +25,7 @@ MODEL: web.AppKey[NetcoreCeModel] = web.AppKey("netcore_ce.model", NetcoreCeMode
 
 async def upload_activities(request: web.Request) -> web.Response:
     """``POST /v1/activity/upload`` (seed Step 3) with one of the three eCodes."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     config = model.config
     model.authenticate(request.headers.get(spec.HEADER_AUTHORIZATION))
     if config.require_json_content_type and request.content_type != "application/json":
@@ -125,7 +125,7 @@ def _encrypted_request(request: web.Request) -> str:
 # --- control API: /__mock__/assets ------------------------------------------------
 async def register_asset(request: web.Request) -> web.Response:
     """``POST /__mock__/assets``: ``{"asset", "key", "iv", "ecodes"}`` as the customer shares them."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     try:
         body = await read_control_json(request)
         registration = parse_registration(body, strict_alphabet=model.config.strict_key_alphabet)
@@ -136,13 +136,13 @@ async def register_asset(request: web.Request) -> web.Response:
 
 async def list_assets(request: web.Request) -> web.Response:
     """Registered assets and their eCodes."""
-    return json_response({"assets": request.app[MODEL].assets()})
+    return json_response({"assets": ctx.model(request, MODEL).assets()})
 
 
 async def delete_asset(request: web.Request) -> web.Response:
     """Remove an asset; its uploads are refused from then on."""
     asset = request.match_info["asset"]
-    if not request.app[MODEL].remove(asset):
+    if not ctx.model(request, MODEL).remove(asset):
         return control_error(f"unknown asset {asset!r}", status=404)
     return json_response({"deleted": asset})
 

@@ -7,13 +7,15 @@ from typing import Any
 from aiohttp import web
 
 from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from sealmail.mockservers.core.tenant_credentials import BearerKeyTenants
 
 from . import spec
 from .handlers import MODEL, send_mail
 from .models import NetcoreEmailConfig, NetcoreEmailModel
 
 
-class NetcoreEmailProvider(Provider[NetcoreEmailConfig, NetcoreEmailModel]):
+class NetcoreEmailProvider(BearerKeyTenants, Provider[NetcoreEmailConfig, NetcoreEmailModel]):
+    tenant_key_prefix = "ne"
     id = spec.PROVIDER_ID
     title = "Netcore Email API v6 (AES-256-GCM)"
     port_offset = 1

@@ -21,7 +21,7 @@ MODEL: web.AppKey[NetcoreEmailModel] = web.AppKey("netcore_email.model", Netcore
 
 async def send_mail(request: web.Request) -> web.Response:
     """``POST /v6/mail/send``: plain JSON, or the seed's encrypted body."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     config = model.config
     model.authenticate(request.headers.get("Authorization"), request.headers.get("api_key"))
     if config.require_json_content_type and request.content_type != "application/json":

@@ -9,6 +9,7 @@ from aiohttp import web
 from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
 from sealmail.mockservers.crypto.jwt import sign_jwt
 
+from .tenancy import StayPrivateTenants
 from . import spec
 from .control import add_control_routes
 from .handlers import (
@@ -27,7 +28,7 @@ SAMPLE_TOKEN_LIFETIME_S = 3600
 """``sample_bearer_token`` in ``/__mock__/config`` expires this long after the config was read."""
 
 
-class StayPrivateProvider(Provider[StayPrivateConfig, StayPrivateModel]):
+class StayPrivateProvider(StayPrivateTenants, Provider[StayPrivateConfig, StayPrivateModel]):
     id = spec.PROVIDER_ID
     title = "StayPrivate secure email API (RS256 JWT; prepare / upload / send)"
     port_offset = 5

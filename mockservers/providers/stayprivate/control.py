@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
 
 from . import spec
@@ -32,7 +33,7 @@ def add_control_routes(app: web.Application) -> None:
 
 async def register_company(request: web.Request) -> web.Response:
     """The mock's "StayPrivate dashboard": register a company's public key and domains."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     try:
         spec_ = await read_control_json(request)
         if not isinstance(spec_, dict):
@@ -56,26 +57,26 @@ async def register_company(request: web.Request) -> web.Response:
 
 async def list_companies(request: web.Request) -> web.Response:
     """Registered companies: API id, domains, key."""
-    return json_response({"companies": [c.to_json() for c in request.app[MODEL].companies.all()]})
+    return json_response({"companies": [c.to_json() for c in ctx.model(request, MODEL).companies.all()]})
 
 
 async def delete_company(request: web.Request) -> web.Response:
     """Remove a company; its tokens are refused from then on."""
     company_id = request.match_info["companyApiId"]
-    if not request.app[MODEL].companies.remove(company_id):
+    if not ctx.model(request, MODEL).companies.remove(company_id):
         return control_error(f"no company {company_id!r}", status=404)
     return json_response({"removed": company_id})
 
 
 async def list_emails(request: web.Request) -> web.Response:
     """Stored emails (drafts and sent), oldest first."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     return json_response({"emails": [e.to_json() for e in model.emails()], "evicted": model.evicted_emails})
 
 
 async def get_email(request: web.Request) -> web.Response:
     """One stored email with its attachments."""
-    email = request.app[MODEL].email(request.match_info["emailRef"])
+    email = ctx.model(request, MODEL).email(request.match_info["emailRef"])
     if email is None:
         return control_error("no such emailRef", status=404)
     return json_response(email.to_json())
@@ -83,7 +84,7 @@ async def get_email(request: web.Request) -> web.Response:
 
 async def get_attachment(request: web.Request) -> web.Response:
     """The stored bytes, with their content type, name (percent-encoded UTF-8) and SHA-256 in headers."""
-    attachment = request.app[MODEL].attachment_bytes(request.match_info["emailRef"], request.match_info["fileRef"])
+    attachment = ctx.model(request, MODEL).attachment_bytes(request.match_info["emailRef"], request.match_info["fileRef"])
     if attachment is None:
         return control_error("no such attachment", status=404)
     return web.Response(

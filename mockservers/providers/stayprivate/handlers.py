@@ -39,7 +39,7 @@ def success(data: dict[str, Any]) -> web.Response:
 # --- shared steps -------------------------------------------------------------
 def authenticate(request: web.Request) -> Company:
     """seed, "Authorisation": every call carries SP-Company-Api-Id and a bearer JWT."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     company_id = request.headers.get(spec.HEADER_COMPANY_ID)
     authorization = request.headers.get(spec.HEADER_AUTHORIZATION)
     ctx.note(request, company_api_id=company_id)
@@ -97,7 +97,7 @@ def _form_field_note(part: FormPart) -> dict[str, Any]:
 
 def read_json(request: web.Request) -> Any:
     """The JSON body of prepare / send (seed: ``Content-Type: application/json``)."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     if model.config.require_content_type and request.content_type != spec.JSON_CONTENT_TYPE:
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_json",
                         detail=content_type_detail(request.headers, spec.JSON_CONTENT_TYPE))
@@ -147,7 +147,7 @@ async def prepare_draft(request: web.Request) -> web.Response:
 
 
 def _prepare(request: web.Request, email_ref: str | None) -> web.Response:
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     company = authenticate(request)
     if email_ref is not None:
         ctx.note(request, email_ref=email_ref)
@@ -170,7 +170,7 @@ async def upload_replace(request: web.Request) -> web.Response:
 
 
 async def _upload(request: web.Request, email_ref: str, file_ref: str | None) -> web.Response:
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     config = model.config
     company = authenticate(request)
     ctx.note(request, email_ref=email_ref, file_ref=file_ref)
@@ -207,7 +207,7 @@ async def _upload(request: web.Request, email_ref: str, file_ref: str | None) ->
 # --- delete ----------------------------------------------------------------------
 async def delete_attachment(request: web.Request) -> web.Response:
     """``DELETE /1.0/emails/<emailRef>/attachments/<fileRef>`` (seed: "Request body: none")."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     company = authenticate(request)
     email_ref, file_ref = request.match_info["emailRef"], request.match_info["fileRef"]
     ctx.note(request, email_ref=email_ref, file_ref=file_ref)
@@ -220,7 +220,7 @@ async def delete_attachment(request: web.Request) -> web.Response:
 # --- send ------------------------------------------------------------------------
 async def send_new(request: web.Request) -> web.Response:
     """``POST /1.0/emails/send``: create and send in one call (no attachments)."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     company = authenticate(request)
     payload = read_json(request)
     email, send = model.send_new(company, payload)
@@ -232,7 +232,7 @@ async def send_new(request: web.Request) -> web.Response:
 
 async def send_prepared(request: web.Request) -> web.Response:
     """``POST /1.0/emails/<emailRef>/send``: send a prepared email with its attachments."""
-    model = request.app[MODEL]
+    model = ctx.model(request, MODEL)
     company = authenticate(request)
     email_ref = request.match_info["emailRef"]
     ctx.note(request, email_ref=email_ref, prepared=True)
