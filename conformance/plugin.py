@@ -22,6 +22,8 @@ import pytest
 from sealmail.mockservers.core import MockHandle, MockPool
 from sealmail.mockservers.core.registry import provider_ids
 
+from .external import add_url_option, external_base, tenant_for_test
+
 if TYPE_CHECKING:  # the framework (and every provider) loads only when a conformance run needs it
     from sealmail.handles import AutoSendMock, NcpMailerMock, NetcoreCeMock, NetcoreEmailMock, StayPrivateMock
 
@@ -55,8 +57,12 @@ def sealmail_pool() -> Iterator[MockPool]:
 
 
 def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, tls: bool = False, **settings: Any) -> MockHandle[Any]:
-    """A reset mock, remembered on the test so a failure report can show its journal."""
-    handle = pool.acquire(provider_id, tls=tls, **settings)
+    """A reset mock, remembered on the test so a failure report can show its journal.
+
+    With ``--sealmail-url``: the test's own tenant on that external server instead (conformance/external.py).
+    """
+    base = external_base(request.config)
+    handle: Any = tenant_for_test(request, base, provider_id, tls, settings) if base else pool.acquire(provider_id, tls=tls, **settings)
     request.node.stash.setdefault(_HANDLES, []).append(handle)
     return handle
 
@@ -110,6 +116,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also drive each selected client with N generated payloads (property run); default 0: off",
     )
     group.addoption("--conformance-seed", type=int, default=None, metavar="SEED", help="seed of the property runs")
+    add_url_option(group)
 
 
 @pytest.fixture(scope="session")
