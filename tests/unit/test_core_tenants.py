@@ -27,6 +27,8 @@ def test_resolution_by_the_credential_the_request_carries() -> None:
     assert one.key != two.key and one.key.startswith("ne_")
     assert tenants.resolve(bearer(one.key)) is one.state
     assert tenants.resolve(CIMultiDict({"authorization": f"bearer  {two.key} "})) is two.state  # as aiohttp's headers
+    assert tenants.resolve({"Authorization": f"x-api-key {one.key}"}) is one.state  # netcore-email's older forms
+    assert tenants.resolve({"api_key": one.key}) is one.state
     assert tenants.resolve(bearer("sealmail-netcore-email-key")) is tenants.default
     assert tenants.resolve(bearer("unknown")) is tenants.default
     assert tenants.resolve({}) is tenants.default

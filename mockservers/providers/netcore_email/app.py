@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from aiohttp import web
 
@@ -16,6 +16,13 @@ from .models import NetcoreEmailConfig, NetcoreEmailModel
 
 class NetcoreEmailProvider(BearerKeyTenants, Provider[NetcoreEmailConfig, NetcoreEmailModel]):
     tenant_key_prefix = "ne"
+
+    def credential_of(self, headers: Mapping[str, str]) -> str | None:
+        """Bearer, and the older ``Authorization: x-api-key K`` / ``api_key: K`` forms (accepted with ``accept_legacy_auth``)."""
+        scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+        if scheme.lower() in {"bearer", "x-api-key"}:
+            return token.strip() or None
+        return (headers.get("api_key") or "").strip() or None
     id = spec.PROVIDER_ID
     title = "Netcore Email API v6 (AES-256-GCM)"
     port_offset = 1
