@@ -288,3 +288,21 @@ def test_request_data_is_shown_as_text_never_as_html(page: Any, inspector: Serve
     expect(detail).to_contain_text(probe)  # the header, verbatim
     expect(detail.locator("img, b")).to_have_count(0)
     assert page.title() == "sealmail inspector"
+
+
+def test_tenant_selector_shows_only_that_tenants_requests(page: Any, inspector: Served) -> None:
+    from sealmail.mockservers.core.remote_handle import TenantHandle
+
+    mock = inspector.mocks["ncp-mailer"]
+    traffic.ncp_mailer(mock)  # the default tenant's request, shown live
+    expect(rows(page)).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    tenant = TenantHandle.create(mock.url)
+    traffic.ncp_mailer(tenant)
+    traffic.ncp_mailer(tenant)
+    page.locator("#tenant").focus()  # refreshes the tenant list
+    expect(page.locator(f"#tenant option[value='ncp-mailer/{tenant.tenant_id}']")).to_have_count(1)
+    page.select_option("#tenant", f"ncp-mailer/{tenant.tenant_id}")
+    expect(rows(page)).to_have_count(2)
+    page.select_option("#tenant", "")
+    expect(rows(page)).to_have_count(1)
+    tenant.delete()

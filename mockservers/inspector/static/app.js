@@ -11,6 +11,7 @@ const state = {
   selectedRequest: null,
   selectedMessage: null,
   recipientIndex: 0,
+  tenant: "",             // "" (the default tenant, live) or "provider/tenantId" (a snapshot of that tenant)
 };
 const MAX_ROWS = 500;
 const PREVIEW_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
@@ -63,7 +64,8 @@ async function control(provider, path, method = "GET", body) {
 async function loadSnapshot(provider) {
   const mine = (map) => [...map.keys()].filter((key) => key.startsWith(provider + "#"));
   const before = { requests: mine(state.requests), messages: mine(state.messages) };
-  const [journal, store] = await Promise.all([control(provider, "requests"), control(provider, "messages")]);
+  const q = tenantQuery(provider);
+  const [journal, store] = await Promise.all([control(provider, "requests" + q), control(provider, "messages" + q)]);
   const fresh = new Set();
   for (const entry of journal.requests) { const key = `${provider}#${entry.id}`; fresh.add(key); state.requests.set(key, { provider, entry }); }
   for (const message of store.messages) { const key = `${provider}#${message.message_id}`; fresh.add(key); state.messages.set(key, { provider, message }); }
@@ -72,12 +74,34 @@ async function loadSnapshot(provider) {
 }
 
 async function loadAll() {
-  await Promise.all(state.mocks.map((m) => loadSnapshot(m.provider)));
+  const shown = state.tenant ? state.mocks.filter((m) => state.tenant.startsWith(m.provider + "/")) : state.mocks;
+  await Promise.all(shown.map((m) => loadSnapshot(m.provider)));
   renderJournal(); renderMessages();
+}
+
+// --- tenants (docs/tenants.md): the live stream is the default tenant's; a tenant is shown as a snapshot ---
+function tenantQuery(provider) {
+  return state.tenant.startsWith(provider + "/") ? `?tenant=${encodeURIComponent(state.tenant.slice(provider.length + 1))}` : "";
+}
+
+async function refreshTenants() {
+  const select = $("#tenant");
+  const lists = await Promise.all(state.mocks.map((m) => control(m.provider, "tenants").then((r) => [m.provider, r.tenants]).catch(() => [m.provider, []])));
+  const options = lists.flatMap(([provider, tenants]) => tenants.map((t) => h("option", { value: `${provider}/${t.id}` }, `${provider} ${t.id} (${t.requests} req)`)));
+  select.replaceChildren(h("option", { value: "" }, "default (live)"), ...options);
+  select.value = [...select.options].some((o) => o.value === state.tenant) ? state.tenant : "";
+}
+
+function chooseTenant(value) {
+  state.tenant = value;
+  state.requests.clear(); state.messages.clear();
+  state.selectedRequest = null; state.selectedMessage = null;
+  loadAll().catch(showLoadError);
 }
 
 function applyEvent(event) {
   if (event.type === "hello" || event.type === "resync") { loadAll().catch(showLoadError); return; }
+  if (state.tenant) return;  // events are the default tenant's; a tenant's view reloads with the Tenant list
   const provider = event.provider;
   if (event.type === "request") state.requests.set(`${provider}#${event.entry.id}`, { provider, entry: event.entry });
   else if (event.type === "message") state.messages.set(`${provider}#${event.message.message_id}`, { provider, message: event.message });
@@ -430,6 +454,9 @@ async function start() {
   for (const tab of document.querySelectorAll("nav button")) tab.addEventListener("click", () => showView(tab.dataset.view));
   for (const id of ["#journal-provider", "#journal-outcome", "#journal-reason"]) $(id).addEventListener("input", renderJournal);
   for (const id of ["#message-search", "#message-provider"]) $(id).addEventListener("input", renderMessages);
+  $("#tenant").addEventListener("focus", () => refreshTenants().catch(showLoadError));
+  $("#tenant").addEventListener("change", (e) => chooseTenant(e.currentTarget.value));
+  refreshTenants().catch(showLoadError);
   connect();  // its "hello" event loads the snapshot, so nothing committed in between is missed
   const fromHash = () => { const name = location.hash.slice(1); showView(VIEWS.includes(name) ? name : "journal"); };
   window.addEventListener("hashchange", fromHash);
