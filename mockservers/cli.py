@@ -27,6 +27,7 @@ from .core.control import describe
 from .core.requestlog import LOG_FORMATS, RequestLog
 from .core.runner import DEFAULT_HOST, RunningMock
 from .core.settings_doc import SettingDoc, setting_docs
+from .core.tenants import TENANTS
 from .core.tls import LocalCA, default_data_dir, load_or_create_ca, trust_lines
 from .inspector import start_inspector
 
@@ -199,6 +200,7 @@ async def serve(
                     ca_file=tls.cert_file if tls is not None else None)
         for mock in running if log is not None else ():
             log.attach(mock.state)
+            mock.app[TENANTS].when_created(log.attach)  # tenants' requests are logged too
         await stop.wait()
     finally:
         if web_ui is not None:

@@ -9,13 +9,10 @@ from aiohttp import web
 
 from .clock import MockClock
 from .control import add_control_routes
-from .faults import FaultPlan
-from .journal import Journal
 from .middleware import mock_middleware
 from .provider import MockConfig, Provider
 from .routing import MockRouter, finish_routes
 from .state import MOCK_STATE, MockState
-from .store import MessageStore
 from .tenants import install_tenants
 from .tenants_control import add_tenant_routes
 
@@ -49,15 +46,7 @@ def create_app(
             router=MockRouter(),
         )
     model = provider.create_model(config, clock)
-    app[MOCK_STATE] = MockState(
-        provider=provider,
-        config=config,
-        clock=clock,
-        journal=Journal(config.journal_capacity, config.journal_body_limit),
-        store=MessageStore(config.message_capacity),
-        faults=FaultPlan(),
-        model=model,
-    )
+    app[MOCK_STATE] = MockState.build(provider, config, clock, model)
     app[provider.model_key] = model
     add_control_routes(app)
     install_tenants(app)

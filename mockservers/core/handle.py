@@ -15,7 +15,7 @@ from . import diagnosis
 from .clock import ClockState
 from .faults import FaultRule
 from .journal import JournalEntry
-from .journal_text import RequestCriteria, near_misses, summarize
+from .journal_text import RequestCriteria, explanation, near_misses
 from .runner import RunningMock
 from .state import MockState
 from .store import StoredMessage
@@ -158,11 +158,7 @@ class MockHandle(Generic[ModelT_co]):
         shown = list(self.requests() if entries is None else entries)
         discarded = self.state.discarded_after_reset
         tail = f" ({discarded} request(s) in flight at the last reset discarded)" if discarded else ""
-        if not shown:
-            return f"{self.provider_id} mock journal is empty{tail}"
-        lines = [f"{self.provider_id} mock journal ({len(shown)} request(s)){tail}:"]
-        lines.extend("  " + line for line in summarize(shown))
-        return "\n".join(lines)
+        return explanation(f"{self.provider_id} mock", shown, tail)
 
     def assert_all_accepted(self) -> None:
         """Fail, listing each rejection and its reason, unless every request was accepted."""

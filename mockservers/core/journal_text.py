@@ -17,6 +17,13 @@ NEAR_MISSES_SHOWN = 5
 """How many of the closest requests a failed ``assert_request`` lists."""
 
 
+def explanation(subject: str, entries: list[JournalEntry], tail: str = "") -> str:
+    """``<subject> journal (N request(s))<tail>:`` then one summarized line each; says so when empty."""
+    if not entries:
+        return f"{subject} journal is empty{tail}"
+    return "\n".join([f"{subject} journal ({len(entries)} request(s)){tail}:", *("  " + line for line in summarize(entries))])
+
+
 def summarize(entries: Iterable[JournalEntry]) -> list[str]:
     """One line per request, identical rejections folded into ``N x ...`` at their first place."""
     groups: dict[tuple[object, ...], list[JournalEntry]] = {}

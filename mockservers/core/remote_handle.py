@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from .clock import ClockState
 from .faults import FaultRule
 from .journal import JournalEntry
-from .journal_text import summarize
+from .journal_text import explanation
 from .store import StoredMessage
 
 HTTP_TIMEOUT_S = 30.0
@@ -124,12 +124,8 @@ class TenantHandle:
 
     # --- assertions that explain themselves ------------------------------
     def explain(self, entries: list[JournalEntry] | None = None) -> str:
-        shown = self.requests() if entries is None else entries
-        if not shown:
-            return f"{self.provider_id} tenant {self.tenant_id} journal is empty"
-        lines = [f"{self.provider_id} tenant {self.tenant_id} journal ({len(shown)} request(s)):"]
-        lines.extend("  " + line for line in summarize(shown))
-        return "\n".join(lines)
+        """This tenant's journal as readable lines, rejections with their reasons (as :meth:`MockHandle.explain`)."""
+        return explanation(f"{self.provider_id} tenant {self.tenant_id}", self.requests() if entries is None else entries)
 
     def assert_all_accepted(self) -> None:
         """Fail, listing each rejection and its reason, unless every request was accepted."""

@@ -41,6 +41,19 @@ class MockState:
     _in_flight: dict["asyncio.Task[Any]", int] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @classmethod
+    def build(cls, provider: Provider[Any, Any], config: MockConfig, clock: MockClock, model: Any) -> "MockState":
+        """A fresh state: empty journal and store sized by ``config``, no faults (an app's, or a tenant's)."""
+        return cls(
+            provider=provider,
+            config=config,
+            clock=clock,
+            journal=Journal(config.journal_capacity, config.journal_body_limit),
+            store=MessageStore(config.message_capacity),
+            faults=FaultPlan(),
+            model=model,
+        )
+
     def reset(self) -> None:
         """Empty journal, messages and faults; restore the clock and default credentials.
 

@@ -20,21 +20,19 @@ recently used tenant with no request in flight, and the eviction is counted.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from aiohttp import web
 
 from .clock import MockClock
-from .faults import FaultPlan
-from .journal import Journal
 from .provider import MockConfig, Provider
 from .state import MOCK_STATE, MockState
-from .store import MessageStore
 
 DEFAULT_TENANT = "default"
 """The id under which the application's own state is listed and addressed."""
@@ -104,6 +102,11 @@ class TenantRegistry:
         self._by_id: OrderedDict[str, Tenant] = OrderedDict()  # least recently used first
         self._by_key: dict[str, Tenant] = {}
         self._lock = threading.Lock()
+        self._created_hooks: list[Callable[[MockState], object]] = []
+
+    def when_created(self, hook: Callable[[MockState], object]) -> None:
+        """Call ``hook(state)`` for every tenant created from now on (the serve log attaches to each)."""
+        self._created_hooks.append(hook)
 
     # --- per request -------------------------------------------------------
     def resolve(self, headers: Mapping[str, str]) -> MockState:
@@ -124,21 +127,11 @@ class TenantRegistry:
     def create(self, spec: Mapping[str, Any]) -> Tenant:
         """A new tenant with fresh credentials (:meth:`Provider.tenant_config`), evicting if over a bound."""
         base = self.default.config
-        config = self.provider.tenant_config(
-            _with_capacity(base, self.capacity), spec
-        )
+        config = self.provider.tenant_config(_with_capacity(base, self.capacity), spec)
         key = self.provider.tenant_key(config)
         clock = MockClock()
         model = self.provider.create_tenant_model(config, clock, self.default.model)
-        state = MockState(
-            provider=self.provider,
-            config=config,
-            clock=clock,
-            journal=Journal(config.journal_capacity, config.journal_body_limit),
-            store=MessageStore(config.message_capacity),
-            faults=FaultPlan(),
-            model=model,
-        )
+        state = MockState.build(self.provider, config, clock, model)
         tenant = Tenant(new_tenant_id(), key, state, created_ms=clock.now_ms(), last_used=time.monotonic())
         with self._lock:
             if key in self._by_key or key == self.provider.tenant_key(base):
@@ -147,6 +140,8 @@ class TenantRegistry:
             self._by_id[tenant.id] = tenant
             self._by_key[key] = tenant
             self.created += 1
+        for hook in self._created_hooks:
+            hook(state)
         return tenant
 
     def get(self, tenant_id: str) -> MockState | None:
@@ -194,8 +189,6 @@ class TenantRegistry:
 
 
 def _with_capacity(config: MockConfig, capacity: int) -> MockConfig:
-    import dataclasses
-
     return dataclasses.replace(
         config,
         journal_capacity=min(config.journal_capacity, capacity),

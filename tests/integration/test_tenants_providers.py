@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
+import requests
 
 from sealmail.mockservers.core.remote_handle import ControlCallError, TenantHandle, control_call
 
 from ..inspector import traffic
+from .test_cli import Served, serve  # noqa: F401 - the fixture
 
 SEND: dict[str, Callable[[Any], Any]] = {
     "netcore-email": traffic.netcore_email,
@@ -62,3 +64,14 @@ def test_tenant_control_errors(ncp_mailer_mock: Any) -> None:
     with pytest.raises(ControlCallError, match="404"):
         control_call(base + "tenants/t-nope", "DELETE")
     assert control_call(base + "requests?tenant=default")["requests"] == []
+
+
+def test_serve_logs_tenant_requests_too(serve: type[Served]) -> None:
+    server = serve("--provider", "netcore-email", "--port-base", "0", "--json", "--no-inspector")
+    row = server.mocks()["netcore-email"]
+    tenant = TenantHandle.create(row["base_url"])
+    requests.post(row["send_url"], json={}, headers={"Authorization": f"Bearer {tenant.config['api_key']}"}, timeout=10)
+    line = server.line(timeout=5)
+    assert "netcore-email POST /v6/mail/send 400 rejected" in line  # authenticated as the tenant: a payload error
+    assert [e.status for e in tenant.requests()] == [400]
+    assert server.terminate() == 0
