@@ -50,7 +50,7 @@ async def read_control_json(request: web.Request, *, default: Any = None) -> Any
     try:
         return parse_json_bytes(raw)
     except JsonBodyError as error:
-        raise ControlError(f"body is not JSON: {error.detail}") from None
+        raise ControlError(f"body is not strict JSON ({error.reason}): {error.detail}") from None
 
 
 def control_error(message: str, status: int = 400) -> web.Response:

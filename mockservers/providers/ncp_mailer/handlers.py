@@ -98,7 +98,7 @@ async def create_mail_request(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         raise MailerRejection(spec.UNSUPPORTED_MEDIA_TYPE, "content_type_not_json",
                               details="Content-Type must be application/json", detail=f"Content-Type {request.content_type!r}")
-    payload = parse_json(ctx.body(request))
+    payload = parse_json(ctx.body(request), warn=lambda warning: ctx.warn(request, warning))
     draft = validate(payload, templates=model.templates(), now_ms=model.clock.now_ms(), rules=model.config.draft_rules())
     for warning in draft.warnings:
         ctx.warn(request, warning)

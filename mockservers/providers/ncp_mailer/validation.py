@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sealmail.mockservers.core.validation import is_email
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
@@ -91,10 +91,10 @@ class DraftRules:
     missing_parameter: MissingPolicy = "keep"
 
 
-def parse_json(raw: bytes) -> Any:
-    """UTF-8 JSON; anything else is 77102."""
+def parse_json(raw: bytes, warn: Callable[[str], None] | None = None) -> Any:
+    """Strict UTF-8 JSON (RFC 8259); anything else is 77102. ``warn`` hears of repeated member names."""
     try:
-        return parse_json_bytes(raw)
+        return parse_json_bytes(raw, warn=warn)
     except JsonBodyError as error:
         raise bad_request(error.reason, _JSON_PROBLEMS[error.reason], detail=error.detail) from None
 
@@ -103,6 +103,9 @@ _JSON_PROBLEMS = {
     "body_not_utf8": "Request body is not UTF-8",
     "body_not_json": "Request body is not valid JSON",
     "body_too_deep": "Request body nests too deeply",
+    "json_non_finite_number": "Request body holds a number JSON cannot represent (NaN, Infinity or out of range)",
+    "json_number_too_long": "Request body holds an integer with too many digits",
+    "json_lone_surrogate": "Request body holds a lone UTF-16 surrogate escape",
 }
 
 

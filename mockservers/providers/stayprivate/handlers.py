@@ -104,7 +104,7 @@ def read_json(request: web.Request) -> Any:
     if not raw.strip():
         raise Rejection(spec.INVALID_JSON, "body_empty")
     try:
-        payload = parse_json_bytes(raw)
+        payload = parse_json_bytes(raw, warn=lambda warning: ctx.warn(request, warning))
     except JsonBodyError as error:
         # The seed's own send example ('"emailSubject":"...", ...}') lands here as body_not_json.
         raise Rejection(spec.INVALID_JSON, error.reason, detail=error.detail) from None
