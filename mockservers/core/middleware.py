@@ -23,6 +23,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from .context import json_response
 from .control import control_error
 from .errors import Rejection
+from .headers import check_singleton_headers
 from .journal import JournalEntry
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
 
@@ -117,6 +118,7 @@ async def _dispatch(
         if expectation is not None and expectation.lower() != "100-continue":
             # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
             raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
+        check_singleton_headers(request.headers, provider.singleton_headers)
         response = await handler(request)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)

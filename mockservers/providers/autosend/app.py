@@ -32,6 +32,7 @@ class AutoSendProvider(Provider[AutoSendConfig, AutoSendModel]):
     port_offset = 2
     config_type = AutoSendConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: AutoSendConfig, clock: MockClock) -> AutoSendModel:
         return AutoSendModel(config, clock)

@@ -22,6 +22,7 @@ class NcpMailerProvider(Provider[NcpMailerConfig, NcpMailerModel]):
     port_offset = 3
     config_type = NcpMailerConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NcpMailerConfig, clock: MockClock) -> NcpMailerModel:
         return NcpMailerModel(config, clock)

@@ -19,6 +19,7 @@ class NetcoreCeProvider(Provider[NetcoreCeConfig, NetcoreCeModel]):
     port_offset = 4
     config_type = NetcoreCeConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NetcoreCeConfig, clock: MockClock) -> NetcoreCeModel:
         return NetcoreCeModel(config, clock)

@@ -19,6 +19,7 @@ class NetcoreEmailProvider(Provider[NetcoreEmailConfig, NetcoreEmailModel]):
     port_offset = 1
     config_type = NetcoreEmailConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NetcoreEmailConfig, clock: MockClock) -> NetcoreEmailModel:
         return NetcoreEmailModel(config, clock)

@@ -33,6 +33,7 @@ class StayPrivateProvider(Provider[StayPrivateConfig, StayPrivateModel]):
     port_offset = 5
     config_type = StayPrivateConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: StayPrivateConfig, clock: MockClock) -> StayPrivateModel:
         return StayPrivateModel(config, clock)
