@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .clock import ClockRangeError
 from .context import json_response
 from .faults import FaultRule, FaultSpecError
 from .jsonbody import JsonBodyError, parse_json_bytes
@@ -142,6 +143,8 @@ async def set_clock(request: web.Request) -> web.Response:
         raise ControlError('give "offset_ms", "now_ms" or "reset": true')
     except ControlError as error:
         return control_error(str(error))
+    except ClockRangeError as error:
+        return json_response({"error": str(error), "allowed_ms": list(error.allowed)}, status=400)
 
 
 def _integer(spec: dict[str, Any], key: str) -> int:

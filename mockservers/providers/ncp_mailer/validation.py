@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from sealmail.mockservers.core.validation import is_email
+from sealmail.mockservers.core.clock import LATEST_DATE_MS
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
@@ -243,7 +244,17 @@ def _reservation(payload: dict[str, Any], now_ms: int, warnings: list[str]) -> i
     if reservation <= now_ms:
         raise bad_request("reservation_in_past", f"{where} must be in the future", field=where,
                           detail=f"{reservation} <= now {now_ms}")
+    if reservation > LATEST_RESERVATION_MS:
+        # Every later lookup shows the reservation as a KST date (views.nes_datetime): past year 9999
+        # there is none, so such a request could never be read back. Refused here instead.
+        shown = str(reservation) if len(str(reservation)) <= 30 else f"a {len(str(reservation))}-digit number"
+        raise bad_request("reservation_out_of_range", f"{where} must be before 9999-12-31 23:59 KST", field=where,
+                          detail=f"{shown} > {LATEST_RESERVATION_MS} (epoch ms; seconds instead of ms, or ns?)")
     return reservation
+
+
+LATEST_RESERVATION_MS = LATEST_DATE_MS - spec.KST_OFFSET_MS
+"""The last reservation whose KST date exists (9999-12-31 23:59:59.999 KST)."""
 
 
 def _kst_datetime(value: Any) -> int:
