@@ -177,9 +177,12 @@ async def _upload(request: web.Request, email_ref: str, file_ref: str | None) ->
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_multipart",
                         detail=f"Content-Type {request.headers.get('Content-Type')!r}, expected multipart/form-data")
     model.check_uploadable(company, email_ref, file_ref)
-    parts = parse_form(request.headers.get("Content-Type", ""), ctx.body(request))
+    parsed = await parse_form(request.headers.get("Content-Type", ""), ctx.body(request), config.multipart_limits)
+    parts = parsed.parts
+    _warn_all(request, parsed.warnings)
     ctx.note(request, form_fields=[_form_field_note(p) for p in parts])
     form = read_upload(parts, max_bytes=config.max_attachment_bytes, allow_empty=config.allow_empty_attachment)
+    _warn_all(request, form.warnings)
     _warn_all(request, [f"unknown_form_field:{name}" for name in form.unknown_fields])
     ctx.note(
         request,
