@@ -102,7 +102,17 @@ async def _control(request: web.Request, handler: Handler) -> web.StreamResponse
         if failure.status == 400:
             response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
         return response
-    return await handler(request)  # the handlers' own read() returns the cached body
+    try:
+        return await handler(request)  # the handlers' own read() returns the cached body
+    except web.HTTPException as http_error:
+        if http_error.status < 400:
+            raise
+        # An unknown control route or a wrong method: JSON like every other control answer, not aiohttp's text.
+        response = control_error(f"{http_error.status} {http_error.reason}: {request.method} {request.path[:200]}",
+                                 status=http_error.status)
+        if "Allow" in http_error.headers:
+            response.headers["Allow"] = http_error.headers["Allow"]
+        return response
 
 
 async def _dispatch(

@@ -200,3 +200,15 @@ def test_control_api_bodies_are_strict_json(netcore_email_mock: MockHandle, path
     assert response.status_code == 400
     assert set(json.loads(response.content, parse_constant=pytest.fail)) == {"error"}
     assert requests.get(netcore_email_mock.url + "/__mock__/faults", timeout=5).json() == {"faults": []}
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/__mock__/no-such-thing", 404), ("DELETE", "/__mock__/health", 405), ("PUT", "/__mock__/clock", 405),
+])
+def test_control_api_router_errors_are_json_too(netcore_email_mock: MockHandle, method: str, path: str, status: int) -> None:
+    response = requests.request(method, netcore_email_mock.url + path, timeout=5)
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"error"}
+    if status == 405:
+        assert "GET" in response.headers["Allow"]
