@@ -72,6 +72,8 @@ def test_unknown_form_fields_are_listed() -> None:
     ({"leeway_s": -1}, "leeway_s"),
     ({"max_attachment_bytes": 0}, "positive"),
     ({"upload_latency_ms": 60_000}, "upload_latency_ms"),
+    ({"multipart_max_parts": 0}, "multipart_max_parts"),
+    ({"multipart_max_header_line_bytes": 10}, "multipart_max_header_line_bytes"),
 ])
 def test_bad_config_is_refused(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -103,6 +103,9 @@ class StayPrivateConfig(MockConfig):
             raise ValueError("max_attachment_bytes, max_attachments_per_email and email_capacity must be positive")
         if self.upload_latency_ms > 10_000:
             raise ValueError("upload_latency_ms must be at most 10000")
+        if self.multipart_max_parts < 1 or self.multipart_max_part_headers < 1 or self.multipart_max_header_line_bytes < 256:
+            raise ValueError("multipart_max_parts and multipart_max_part_headers must be positive, "
+                             "multipart_max_header_line_bytes at least 256")
 
 
 def _one_of(name: str, value: str, allowed: set[str]) -> None:
