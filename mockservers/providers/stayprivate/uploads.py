@@ -46,7 +46,7 @@ _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]
 class MultipartLimits:
     """How much one upload body may ask of the parser (see the stayprivate config fields)."""
 
-    max_parts: int = 64
+    max_parts: int = 16
     max_part_headers: int = 16
     max_header_line_bytes: int = 4096
 
