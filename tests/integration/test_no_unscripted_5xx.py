@@ -96,3 +96,11 @@ def test_a_sane_retry_after_is_still_scripted(netcore_email_mock: MockHandle) ->
     assert response.status_code == 200
     answer = requests.post(netcore_email_mock.url + "/v6/mail/send", data=b"{}", timeout=5)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "0"
+
+
+@pytest.mark.parametrize("query", ["size=" + "9" * 5000, "page=" + "1" * 5000, "size=" + "0" * 30 + "5"])
+def test_ncp_page_parameters_with_thousands_of_digits_are_77102(ncp_mailer_mock: MockHandle, query: str) -> None:
+    created = _ncp(ncp_mailer_mock, "POST", "/mails", _mail())
+    assert created.status_code == 201, created.text
+    response = _ncp(ncp_mailer_mock, "GET", f"/mails/requests/{created.json()['requestId']}/mails?{query}")
+    assert response.status_code == 400 and response.json()["error"]["errorCode"] == "77102", response.text
