@@ -104,3 +104,9 @@ def test_ncp_page_parameters_with_thousands_of_digits_are_77102(ncp_mailer_mock:
     assert created.status_code == 201, created.text
     response = _ncp(ncp_mailer_mock, "GET", f"/mails/requests/{created.json()['requestId']}/mails?{query}")
     assert response.status_code == 400 and response.json()["error"]["errorCode"] == "77102", response.text
+
+
+def test_netcore_ce_asset_with_a_thousands_of_digits_ecode_is_400(netcore_ce_mock: MockHandle) -> None:
+    body = {"asset": "a-1", "key": "k" * 32, "iv": "i" * 16, "ecodes": ["9" * 5000]}
+    response = requests.post(netcore_ce_mock.url + "/__mock__/assets", json=body, timeout=5)
+    assert response.status_code == 400 and set(response.json()) == {"error"}, response.text
