@@ -20,7 +20,7 @@ from sealmail.mockservers.core import MockHandle, Rejection
 from sealmail.mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
 from sealmail.mockservers.providers.stayprivate import spec
 from sealmail.mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM
-from sealmail.mockservers.providers.stayprivate.uploads import MultipartLimits, display_file_name, parse_form
+from sealmail.mockservers.providers.stayprivate.uploads import OFF_LOOP_BYTES, MultipartLimits, display_file_name, parse_form
 
 KEY = load_rsa_private_key(DEFAULT_PRIVATE_KEY_PEM)
 BOUNDARY = "sealmail-boundary"
@@ -141,3 +141,16 @@ def test_limits_are_settings() -> None:
     with pytest.raises(Rejection) as caught:
         asyncio.run(parse_form(content_type, body, MultipartLimits(max_parts=2)))
     assert caught.value.reason == "multipart_too_many_parts"
+
+
+def test_large_bodies_parse_off_the_loop_with_the_same_outcome(stayprivate_mock: MockHandle) -> None:
+    big = bytes(range(256)) * (OFF_LOOP_BYTES // 256 + 10)
+    reply = _upload(stayprivate_mock, _body([_file(big, extra="Content-Transfer-Encoding: binary\r\n")]))
+    assert reply.status_code == 200, reply.text
+    [email] = stayprivate_mock.model.emails()
+    [attachment] = email.attachments.values() if isinstance(email.attachments, dict) else email.attachments
+    assert attachment.data == big
+    assert any(w.startswith("multipart_transfer_encoding_ignored") for w in stayprivate_mock.requests()[-1].warnings)
+    padded = _body([_file()] + [_part("f", b"x" * 20_000)] * 20)  # over OFF_LOOP_BYTES and over the part limit
+    assert len(padded) >= OFF_LOOP_BYTES
+    _refused(stayprivate_mock, _upload(stayprivate_mock, padded), "multipart_too_many_parts")

@@ -21,7 +21,7 @@ from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 from . import spec
 from .companies import Company
 from .models import Email, SendRequest, StayPrivateModel
-from .uploads import FormPart, parse_form, read_upload
+from .uploads import FormPart, parse_upload, read_upload
 
 MODEL: web.AppKey[StayPrivateModel] = web.AppKey("stayprivate.model", StayPrivateModel)
 
@@ -177,7 +177,7 @@ async def _upload(request: web.Request, email_ref: str, file_ref: str | None) ->
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_multipart",
                         detail=f"Content-Type {request.headers.get('Content-Type')!r}, expected multipart/form-data")
     model.check_uploadable(company, email_ref, file_ref)
-    parsed = await parse_form(request.headers.get("Content-Type", ""), ctx.body(request), config.multipart_limits)
+    parsed = await parse_upload(request.headers.get("Content-Type", ""), ctx.body(request), config.multipart_limits)
     parts = parsed.parts
     _warn_all(request, parsed.warnings)
     ctx.note(request, form_fields=[_form_field_note(p) for p in parts])
