@@ -59,6 +59,15 @@ def _file(data: bytes = b"%PDF-1.4 x", filename: str = "report.pdf", extra: str 
     return _part(spec.ATTACHMENT_FIELD, data, filename=filename, extra=extra)
 
 
+def _stored(mock: MockHandle, reply: requests.Response, warning: str) -> Any:
+    """The one attachment an accepted upload stored; the upload's journal entry carries ``warning``."""
+    assert reply.status_code == 200, reply.text
+    [email] = mock.model.emails()
+    [attachment] = email.attachments.values() if isinstance(email.attachments, dict) else email.attachments
+    assert any(w.startswith(warning) for w in mock.requests()[-1].warnings), mock.explain()
+    return attachment
+
+
 def _refused(mock: MockHandle, reply: requests.Response, reason: str) -> None:
     assert reply.status_code == 422 and reply.json()["error"]["code"] == "invalid_multipart", reply.text
     assert mock.requests()[-1].reason == reason, mock.explain()
@@ -99,11 +108,7 @@ def test_boundary_over_70_characters_is_refused_and_70_is_accepted(stayprivate_m
 def test_transfer_encoding_is_ignored_and_the_bytes_kept_as_sent(stayprivate_mock: MockHandle) -> None:
     sent = base64.b64encode(b"%PDF-1.4 secret")
     reply = _upload(stayprivate_mock, _body([_file(sent, extra="Content-Transfer-Encoding: base64\r\n")]))
-    assert reply.status_code == 200, reply.text
-    [email] = stayprivate_mock.model.emails()
-    [attachment] = email.attachments.values() if isinstance(email.attachments, dict) else email.attachments
-    assert attachment.data == sent
-    assert any(w.startswith("multipart_transfer_encoding_ignored") for w in stayprivate_mock.requests()[-1].warnings)
+    assert _stored(stayprivate_mock, reply, "multipart_transfer_encoding_ignored").data == sent
 
 
 @pytest.mark.parametrize(("sent", "shown"), [
@@ -118,11 +123,7 @@ def test_unsafe_file_names_are_kept_only_as_a_sanitised_display_name(stayprivate
     else:
         part = _file(filename=sent)
     reply = _upload(stayprivate_mock, _body([part]))
-    assert reply.status_code == 200, reply.text
-    [email] = stayprivate_mock.model.emails()
-    [attachment] = email.attachments.values() if isinstance(email.attachments, dict) else email.attachments
-    assert attachment.file_name == shown
-    assert any(w.startswith("attachment_filename_sanitised") for w in stayprivate_mock.requests()[-1].warnings)
+    assert _stored(stayprivate_mock, reply, "attachment_filename_sanitised").file_name == shown
 
 
 def test_a_raw_nul_in_a_part_header_is_refused_precisely(stayprivate_mock: MockHandle) -> None:
@@ -146,11 +147,7 @@ def test_limits_are_settings() -> None:
 def test_large_bodies_parse_off_the_loop_with_the_same_outcome(stayprivate_mock: MockHandle) -> None:
     big = bytes(range(256)) * (OFF_LOOP_BYTES // 256 + 10)
     reply = _upload(stayprivate_mock, _body([_file(big, extra="Content-Transfer-Encoding: binary\r\n")]))
-    assert reply.status_code == 200, reply.text
-    [email] = stayprivate_mock.model.emails()
-    [attachment] = email.attachments.values() if isinstance(email.attachments, dict) else email.attachments
-    assert attachment.data == big
-    assert any(w.startswith("multipart_transfer_encoding_ignored") for w in stayprivate_mock.requests()[-1].warnings)
+    assert _stored(stayprivate_mock, reply, "multipart_transfer_encoding_ignored").data == big
     padded = _body([_file()] + [_part("f", b"x" * 20_000)] * 20)  # over OFF_LOOP_BYTES and over the part limit
     assert len(padded) >= OFF_LOOP_BYTES
     _refused(stayprivate_mock, _upload(stayprivate_mock, padded), "multipart_too_many_parts")
