@@ -2,6 +2,7 @@
 
     python -m sealmail conformance run netcore-email                         # the reference client
     python -m sealmail conformance run netcore-email --client pkg.mod:factory --report-json out.json
+    python -m sealmail conformance run netcore-email --client-cmd 'node adapter.mjs'   # any language (stdio JSON-RPC)
     python -m sealmail conformance list [PROVIDER]                           # the requirement catalogue
 
 Exit status: 0 when every MUST requirement passes, 1 when one fails, 2 on usage errors.
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .framework import get_suite, load_factory, run_suite, suites
+from .framework import client_factory, get_suite, run_suite, suites
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a provider's suite against a client")
     run.add_argument("provider", help="provider id, e.g. netcore-email")
-    run.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: reference client")
+    chosen = run.add_mutually_exclusive_group()
+    chosen.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: reference client")
+    chosen.add_argument("--client-cmd", metavar="COMMAND",
+                        help="a program in any language speaking JSON-RPC over stdin/stdout (conformance/FRAMEWORK.md)")
     run.add_argument("--report-json", type=Path, metavar="PATH", help="also write the report as JSON")
     listing = commands.add_parser("list", help="print the requirement catalogue")
     listing.add_argument("provider", nargs="?", help="one provider (default: all)")
@@ -40,11 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         suite = get_suite(args.provider)
-        factory = load_factory(args.client) if args.client else None
+        factory = client_factory(suite, args.client, args.client_cmd)
     except (KeyError, ValueError, ImportError, AttributeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    report = run_suite(suite, factory, client_name=args.client)
+    report = run_suite(suite, factory, client_name=args.client or args.client_cmd)
     print(report.table())
     if args.report_json is not None:
         args.report_json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
