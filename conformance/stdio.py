@@ -224,6 +224,6 @@ class StdioClient:
         try:
             process.wait(timeout=EXIT_GRACE_S)
         except subprocess.TimeoutExpired:
-            self._stderr.append(f"[sealmail: the adapter did not exit within {EXIT_GRACE_S:.0f}s of stdin closing; killed]")
+            self._stderr.append(f"[sealmail: the adapter did not exit within {EXIT_GRACE_S:g}s of stdin closing; killed]")
             process.kill()
             process.wait()

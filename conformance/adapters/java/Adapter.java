@@ -3,7 +3,7 @@
 //   sealmail conformance run netcore-email --client-cmd 'java Adapter.java netcore-email'   (or ncp-mailer, netcore-ce)
 //
 // SEALMAIL_BROKEN=<variant> makes one deliberate mistake: reuse-iv (netcore-email, fails NE-IV-FRESH),
-// stale-timestamp (ncp-mailer, fails NCP-TS-FRESH), reuse-nonce (netcore-ce, fails CE-NONCE-FRESH).
+// stale-timestamp (ncp-mailer, fails NCP-TS-FRESH).
 // The JDK has no JSON library, so the small reader and writer at the end of this file stand in for one.
 
 import java.io.*;
@@ -142,11 +142,9 @@ public class Adapter {
     }
 
     /** Netcore CE activity upload: 11256 CBC base64, 11257 CBC hex (shared key and IV strings), 11258 GCM. */
-    record NetcoreCe(String baseUrl, Map<String, Object> config, byte[] firstNonce) implements Provider {
+    record NetcoreCe(String baseUrl, Map<String, Object> config) implements Provider {
         static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         static final DateTimeFormatter UTC_Z = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'");
-
-        NetcoreCe(String baseUrl, Map<String, Object> config) { this(baseUrl, config, random(12)); }
 
         static String randomText(int length) {
             var text = new StringBuilder();
@@ -181,7 +179,7 @@ public class Adapter {
 
         String encrypt(byte[] plaintext, int ecode) throws Exception {
             if (ecode == 11258) {
-                var nonce = BROKEN.equals("reuse-nonce") ? firstNonce : random(12);
+                var nonce = random(12);                                            // fresh for every upload
                 var cipher = Cipher.getInstance("AES/GCM/NoPadding");
                 cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(Base64.getDecoder().decode((String) config.get("gcm_key")), "AES"), new GCMParameterSpec(128, nonce));
                 var sealed = cipher.doFinal(plaintext);
