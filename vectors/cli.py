@@ -58,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyError as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return 2
+    except ImportError as error:  # pycryptodome / joserfc: the seeded key wrapping and the independent verifier
+        print(f"error: {error}; install them with: pip install 'sealmail[vectors]'", file=sys.stderr)
+        return 2
 
 
 def generate(provider_ids: Sequence[str], seed: int | None, out: Path) -> int:
