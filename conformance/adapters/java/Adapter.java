@@ -2,8 +2,7 @@
 //
 //   sealmail conformance run netcore-email --client-cmd 'java Adapter.java netcore-email'   (or ncp-mailer, netcore-ce)
 //
-// SEALMAIL_BROKEN=<variant> makes one deliberate mistake: reuse-iv (netcore-email, fails NE-IV-FRESH),
-// stale-timestamp (ncp-mailer, fails NCP-TS-FRESH).
+// SEALMAIL_BROKEN=reuse-iv makes one deliberate mistake: netcore-email reuses its first IV (fails NE-IV-FRESH).
 // The JDK has no JSON library, so the small reader and writer at the end of this file stand in for one.
 
 import java.io.*;
@@ -23,7 +22,6 @@ public class Adapter {
     static final String BROKEN = System.getenv().getOrDefault("SEALMAIL_BROKEN", "");
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final SecureRandom RANDOM = new SecureRandom();
-    static final long STARTED_MS = System.currentTimeMillis();
 
     interface Provider { Object call(String method, Map<String, Object> params) throws Exception; }
 
@@ -128,7 +126,7 @@ public class Adapter {
                 for (var item : value instanceof List<?> list ? list : List.of(value)) pairs.add(encode(name) + "=" + encode(item));
             });
             var uri = "/api/v1" + path + (pairs.length() > 0 ? "?" + pairs : "");   // signed exactly as sent
-            var timestamp = String.valueOf(BROKEN.equals("stale-timestamp") ? STARTED_MS : System.currentTimeMillis());
+            var timestamp = String.valueOf(System.currentTimeMillis());        // epoch milliseconds, per request
             var mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(((String) config.get("secret_key")).getBytes(UTF_8), "HmacSHA256"));
             var signature = base64(mac.doFinal((method + " " + uri + "\n" + timestamp + "\n" + config.get("access_key")).getBytes(UTF_8)));

@@ -1,16 +1,14 @@
 // Netcore CE encrypted activity upload, eCodes 11256 (CBC base64), 11257 (CBC hex), 11258 (GCM).
-// SEALMAIL_BROKEN=reuse-nonce uses one GCM nonce for every 11258 upload (fails CE-NONCE-FRESH).
 import { createCipheriv, randomBytes, randomInt } from "node:crypto";
-import { BROKEN, bodyOf, serve } from "./rpc.mjs";
+import { bodyOf, serve } from "./rpc.mjs";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const randomText = (length) => Array.from({ length }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
 
 serve((baseUrl, config) => {
-  const firstNonce = randomBytes(12);
   function encrypt(plaintext, ecode) {
     if (ecode === 11258) {
-      const nonce = BROKEN === "reuse-nonce" ? firstNonce : randomBytes(12);
+      const nonce = randomBytes(12);                                 // fresh for every upload
       const cipher = createCipheriv("aes-256-gcm", Buffer.from(config.gcm_key, "base64"), nonce);
       return Buffer.concat([nonce, cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]).toString("base64");
     }

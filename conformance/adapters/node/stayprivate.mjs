@@ -1,10 +1,9 @@
 // StayPrivate secure email: RS256 bearer tokens, and prepare -> upload each attachment -> send. Needs `npm install jose`.
-// SEALMAIL_BROKEN=day-long-token signs tokens valid for a day (fails SP-JWT-LIFETIME).
 import { createPrivateKey } from "node:crypto";
 import { SignJWT } from "jose";
-import { BROKEN, bodyOf, serve } from "./rpc.mjs";
+import { bodyOf, serve } from "./rpc.mjs";
 
-const LIFETIME_S = BROKEN === "day-long-token" ? 86_400 : 300;
+const LIFETIME_S = 300;                                             // short-lived tokens
 
 serve((baseUrl, config) => {
   const key = createPrivateKey(config.private_key_pem);
