@@ -175,7 +175,7 @@ class StdioClient:
             return self._fail(f"the adapter exited before answering request id {request_id} ({method}){self._exit_status()}")
         try:
             answer = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             return self._fail(f"the adapter printed a line that is not JSON in answer to request id {request_id} ({method}): {line[:120]!r}")
         if not isinstance(answer, dict) or answer.get("jsonrpc") != "2.0" or ("result" in answer) == ("error" in answer):
             return self._fail(f"the adapter's answer to request id {request_id} ({method}) is not a JSON-RPC 2.0 response "

@@ -17,6 +17,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -29,7 +30,13 @@ JAVA_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("SEALMAIL_ADAPTER_CACHE") or Path.home() / ".cache" / "sealmail-adapters")
+    """``$SEALMAIL_ADAPTER_CACHE``, else ``~/.cache/sealmail-adapters``, else (read-only home) one in the temp dir."""
+    chosen = Path(os.environ.get("SEALMAIL_ADAPTER_CACHE") or Path.home() / ".cache" / "sealmail-adapters")
+    try:
+        chosen.mkdir(parents=True, exist_ok=True)
+        return chosen
+    except OSError:
+        return Path(tempfile.gettempdir()) / f"sealmail-adapters-{os.getuid()}"
 
 
 @contextlib.contextmanager
