@@ -22,6 +22,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from .context import json_response
 from .control import control_error
+from .control_index import unknown_control_call
 from .errors import Rejection
 from .journal import JournalEntry
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
@@ -101,7 +102,10 @@ async def _control(request: web.Request, handler: Handler) -> web.StreamResponse
         if failure.status == 400:
             response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
         return response
-    return await handler(request)  # the handlers' own read() returns the cached body
+    try:
+        return await handler(request)  # the handlers' own read() returns the cached body
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # the catch-all route: no such control call
+        return unknown_control_call(request, error)
 
 
 async def _dispatch(
