@@ -3,9 +3,12 @@ and each deliberately broken variant (``SEALMAIL_BROKEN=<variant>``, same file) 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sealmail.conformance.framework import client_factory, get_suite, run_suite
+from sealmail.conformance.properties import run_properties
 from sealmail.mockservers.core import MockPool
 
 from .adapter_toolchains import COMMANDS
@@ -43,3 +46,17 @@ def test_adapter_passes_or_fails_exactly_its_requirements(
     assert report.failed_ids() == expected, report.table()
     if not expected:
         assert all(r.passed for r in report.results), report.table()
+
+
+def test_a_property_run_finds_and_shrinks_a_bug_planted_in_a_node_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One adapter process for the whole run; the ISO-8859-1 variant breaks only on non-ASCII text."""
+    command = COMMANDS["node"]("netcore-email")
+    suite = get_suite("netcore-email")
+    monkeypatch.setenv("SEALMAIL_BROKEN", "")
+    assert run_properties(suite, client_factory(suite, command=command), 15, seed=3).passed
+    monkeypatch.setenv("SEALMAIL_BROKEN", "latin1")
+    report = run_properties(suite, client_factory(suite, command=command), 60, seed=3, client_name=command)
+    assert not report.passed, report.text()
+    text = json.dumps(report.minimal_example, ensure_ascii=False)
+    assert len([c for c in text if ord(c) > 127]) == 1, text  # shrunk to one character outside ASCII
+    assert "seed 3" in report.text() and command in report.text()
