@@ -29,6 +29,8 @@ Severity = Literal["MUST", "SHOULD"]
 
 CALL_TIMEOUT_S = 20.0
 """Longest a single client call may take inside a check before it counts as hung."""
+STARTUP_TIMEOUT_S = 60.0
+"""Longest a client factory may take: a stdio adapter's start counts here (``java Adapter.java`` compiles first)."""
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ def _run_check(
 ) -> list[Verdict]:
     mock = pool.acquire(suite.provider_id, **check.mock_settings)
     try:
-        client = _invoke(runner, executor, factory, mock.url, mock.config)
+        client = _invoke_within(STARTUP_TIMEOUT_S, runner, executor, factory, mock.url, mock.config)
     except AdapterFailure as error:
         return [failed(rid, f"{check.name}: {error}") for rid in check.requirement_ids]
     except Exception as error:
@@ -317,17 +319,22 @@ def _combine(requirement: Requirement, verdicts: list[Verdict]) -> RequirementRe
 
 
 def _invoke(runner: BlockingRunner, executor: concurrent.futures.Executor, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return _invoke_within(CALL_TIMEOUT_S, runner, executor, fn, *args, **kwargs)
+
+
+def _invoke_within(limit_s: float, runner: BlockingRunner, executor: concurrent.futures.Executor, fn: Callable[..., Any],
+                   *args: Any, **kwargs: Any) -> Any:
     def call() -> Any:
         result = fn(*args, **kwargs)
         if inspect.isawaitable(result):
-            return runner.run(_await(result), timeout=CALL_TIMEOUT_S)
+            return runner.run(_await(result), timeout=limit_s)
         return result
 
     future = executor.submit(call)
     try:
-        return future.result(timeout=CALL_TIMEOUT_S)
+        return future.result(timeout=limit_s)
     except concurrent.futures.TimeoutError:
-        raise ClientTimeout(f"client call did not return within {CALL_TIMEOUT_S:.0f}s") from None
+        raise ClientTimeout(f"client call did not return within {limit_s:.0f}s") from None
 
 
 async def _await(awaitable: Any) -> Any:

@@ -101,7 +101,7 @@ class StdioAdapterFactory:
     def __call__(self, base_url: str, config: dict[str, Any]) -> StdioClient:
         client = StdioClient(self.argv, self.methods)
         try:
-            client.request("init", {"base_url": base_url, "config": config})
+            client.request("init", {"base_url": base_url, "config": config}, within_s=framework.STARTUP_TIMEOUT_S)
         except AdapterError as error:
             client.close()
             raise AdapterFailure(f"the adapter refused init: {error}{client.failure_notes(prefix=True)}") from None
@@ -149,8 +149,11 @@ class StdioClient:
         method.__name__ = name
         return method
 
-    def request(self, method: str, params: dict[str, Any]) -> Any:
-        """Send one request and wait for its answer; :class:`AdapterError` when the client failed."""
+    def request(self, method: str, params: dict[str, Any], within_s: float | None = None) -> Any:
+        """Send one request and wait for its answer; :class:`AdapterError` when the client failed.
+
+        ``within_s``: the framework's limit for this call (default :data:`~.framework.CALL_TIMEOUT_S`).
+        """
         with self._lock:
             if self._broken:
                 raise AdapterFailure(self._broken)
@@ -162,11 +165,11 @@ class StdioClient:
                 self._process.stdin.flush()
             except (OSError, ValueError):
                 return self._fail(f"the adapter closed its stdin before request id {request_id} ({method}){self._exit_status()}")
-            return self._answer(request_id, method)
+            return self._answer(request_id, method, framework.CALL_TIMEOUT_S if within_s is None else within_s)
 
-    def _answer(self, request_id: int, method: str) -> Any:
+    def _answer(self, request_id: int, method: str, within_s: float) -> Any:
         # The framework's own timeout wraps this call: answer a little earlier, so the reason is ours.
-        timeout = max(0.1, framework.CALL_TIMEOUT_S - min(1.0, framework.CALL_TIMEOUT_S / 10))
+        timeout = max(0.1, within_s - min(1.0, within_s / 10))
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:

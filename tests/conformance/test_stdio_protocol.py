@@ -132,6 +132,20 @@ def test_an_error_answer_is_the_client_raising_and_a_lingering_program_is_killed
     assert all(client._process.poll() is not None for client in factory.clients)
 
 
+def test_start_up_gets_its_own_longer_allowance(tmp_path: Path, sealmail_pool: MockPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow start (a JVM compiling Adapter.java) is not a hung call: init has STARTUP_TIMEOUT_S."""
+    monkeypatch.setattr(framework, "CALL_TIMEOUT_S", 0.5)
+    script = tmp_path / "slow_start.py"
+    script.write_text("import time\ntime.sleep(1.0)\n" + PRELUDE
+                      + '    answer({"jsonrpc": "2.0", "id": request["id"], "error": {"code": 1, "message": "offline"}})\n')
+    report, _ = _run_send_check(shlex.join([sys.executable, str(script)]), sealmail_pool)
+    (evidence,) = _evidence(report)
+    assert "client raised AdapterError: offline (code 1)" in evidence and "init" not in evidence
+    monkeypatch.setattr(framework, "STARTUP_TIMEOUT_S", 0.5)
+    report, _ = _run_send_check(shlex.join([sys.executable, str(script)]), sealmail_pool)
+    assert "did not answer request id 0 (init) within" in _evidence(report).pop()
+
+
 def test_init_refused_or_program_missing(tmp_path: Path, sealmail_pool: MockPool) -> None:
     script = tmp_path / "refuses.py"
     script.write_text('import json, sys\nrequest = json.loads(sys.stdin.readline())\n'
