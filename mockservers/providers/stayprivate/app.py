@@ -35,6 +35,7 @@ class StayPrivateProvider(StayPrivateTenants, Provider[StayPrivateConfig, StayPr
     api_hosts = spec.API_HOSTS
     config_type = StayPrivateConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: StayPrivateConfig, clock: MockClock) -> StayPrivateModel:
         return StayPrivateModel(config, clock)
