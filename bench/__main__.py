@@ -9,6 +9,7 @@
 4. peak RSS after 200,000 requests vs the documented bound (:mod:`bench.memory`)
 5. cold start of ``serve`` and ``vectors generate`` (:mod:`bench.coldstart`)
 6. ``serve --tls --persist`` start-up vs plain, and ``--persist`` throughput vs in memory (:mod:`bench.serve_features`)
+7. tenant attribution: a request with 100 tenants defined vs none (:mod:`bench.tenants`)
 
 Prints a table, writes JSON (raw numbers, the machine's cores, the load
 generator's settings). Exit 0 unless a figure could not be measured, or
@@ -24,7 +25,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import ceiling, coldstart, fixtures, jose, memory, serve_features, throughput
+from . import ceiling, coldstart, fixtures, jose, memory, serve_features, tenants, throughput
 from .measure import LoadSettings
 from .profiles import available_profiles, missing_profiles
 from .report import RESULTS_PATH, Figure, table, write
@@ -32,7 +33,7 @@ from .report import RESULTS_PATH, Figure, table, write
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description="sealmail benchmarks (issue 8)")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="figures to run, e.g. 1,3 (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="figures to run, e.g. 1,3 (default: all)")
     parser.add_argument("--provider", action="append", help="only these providers (default: every one with a profile)")
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the harness, not a measurement)")
     parser.add_argument("--rounds", type=int, help="A/B rounds per figure (default 5, quick 1)")
@@ -102,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for provider_id, profile in profiles.items():
             attempt(f"6 --persist throughput {provider_id}",
                     lambda profile=profile: [serve_features.measure_persist_throughput(profile, settings)])
+
+    if "7" in wanted:
+        attempt("7 tenant attribution", lambda: tenants.figures(rounds, 200 if args.quick else 1000))
 
     extra = {
         "seconds": round(time.perf_counter() - started, 1),

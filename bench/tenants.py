@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 from sealmail.mockservers.core import MockPool
 from sealmail.mockservers.core.tenants import TENANTS
 
+from .report import Figure, ratio
+
 PAYLOAD = json.dumps({
     "personalizations": [{"to": [{"email": "to@example.com"}]}],
     "from": {"email": "from@example.com"},
@@ -90,6 +92,24 @@ def run(rounds: int, count: int) -> dict[str, Any]:
         "ratio_vs_none": {name: medians[name] / medians["none"] for name in medians},
         "resolve_ns": resolve_ns,
     }
+
+
+def figures(rounds: int, count: int) -> list[Figure]:
+    """Figure 7 for ``python -m bench``: 100 tenants (default key, tenant key) against no tenant defined."""
+    result = run(rounds, count)
+    none = result["median_us"]["none"]
+    return [
+        Figure(
+            figure="7-tenants",
+            subject=f"netcore-email send, 100 tenants defined, {name.split('-')[1]} key",
+            value=result["median_us"][name], unit="us/request", baseline_name="no tenant defined", baseline=none,
+            ratio=ratio(none, result["median_us"][name]),
+            note=f"resolve() {result['resolve_ns'][name]:.0f} ns vs {result['resolve_ns']['none']:.0f} ns; "
+                 f"spread {result['spread_us'][name][0]:.0f}..{result['spread_us'][name][1]:.0f} us",
+            raw=result,
+        )
+        for name in ("100-default", "100-tenant")
+    ]
 
 
 def _ns(call: Any, number: int = 200_000) -> float:
