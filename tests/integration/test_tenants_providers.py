@@ -75,3 +75,24 @@ def test_serve_logs_tenant_requests_too(serve: type[Served]) -> None:
     assert "netcore-email POST /v6/mail/send 400 rejected" in line  # authenticated as the tenant: a payload error
     assert [e.status for e in tenant.requests()] == [400]
     assert server.terminate() == 0
+
+
+def test_stayprivate_tenant_registering_only_its_public_key(stayprivate_mock: Any) -> None:
+    from sealmail.mockservers.providers.stayprivate.companies import key_pair_from_private_pem
+    from sealmail.mockservers.providers.stayprivate.test_keys import OTHER_PRIVATE_KEY_PEM
+
+    public_pem = key_pair_from_private_pem(OTHER_PRIVATE_KEY_PEM).public_key_pem
+    tenant = TenantHandle.create(stayprivate_mock.url, public_key_pem=public_pem)
+    assert tenant.config["private_key_pem"] is None and tenant.config["public_key_pem"] == public_pem
+    traffic.stayprivate(_WithPrivateKey(tenant, OTHER_PRIVATE_KEY_PEM))  # the caller signs with the key it kept
+    tenant.assert_all_accepted()
+    with pytest.raises(ControlCallError, match="400.*public_key_pem rejected"):
+        TenantHandle.create(stayprivate_mock.url, public_key_pem="-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")
+
+
+class _WithPrivateKey:
+    """A tenant handle whose config carries the private key its caller kept to itself."""
+
+    def __init__(self, tenant: TenantHandle, private_key_pem: str) -> None:
+        self.url = tenant.url
+        self.config = {**tenant.config, "private_key_pem": private_key_pem}

@@ -23,6 +23,7 @@ from .handlers import (
     upload_replace,
 )
 from .models import StayPrivateConfig, StayPrivateModel
+from .test_keys import DEFAULT_PRIVATE_KEY_PEM
 
 SAMPLE_TOKEN_LIFETIME_S = 3600
 """``sample_bearer_token`` in ``/__mock__/config`` expires this long after the config was read."""
@@ -75,7 +76,7 @@ class StayPrivateProvider(StayPrivateTenants, Provider[StayPrivateConfig, StayPr
             algorithm="RS256",
         )
         api = base_url + spec.API_BASE
-        return {
+        described: dict[str, Any] = {
             "company_api_id": config.company_api_id,
             "domains": list(config.company_domains),
             "sender_email": f"sender@{config.company_domains[0]}" if config.company_domains else None,
@@ -104,6 +105,12 @@ class StayPrivateProvider(StayPrivateTenants, Provider[StayPrivateConfig, StayPr
                 "emails": base_url + spec.EMAILS_CONTROL_PATH,
             },
         }
+        if config.company_public_key_pem:  # the caller registered only its public key: no private key, no sample token
+            described.update(private_key_pem=None, public_key_pem=config.company_public_key_pem, sample_bearer_token=None,
+                             sample_bearer_token_expires=None, key_note="the public key the caller registered")
+        elif config.company_private_key_pem != DEFAULT_PRIVATE_KEY_PEM:
+            described["key_note"] = "a key pair of this mock's own (a tenant's fresh pair, or one set in the config)"
+        return described
 
 
 PROVIDER = StayPrivateProvider()

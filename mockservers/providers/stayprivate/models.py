@@ -42,6 +42,9 @@ class StayPrivateConfig(MockConfig):
     """The default company's sender domains (CLI: comma-separated)."""
     company_private_key_pem: str = DEFAULT_PRIVATE_KEY_PEM
     """The default company's RSA private key; its public half is registered. Default: the public test key."""
+    company_public_key_pem: str = ""
+    """When set, the default company registers this public key instead (its private key stays with the caller:
+    a tenant created with ``{"public_key_pem": ...}``); ``/__mock__/config`` then shows no private key."""
     allowed_algorithms: tuple[str, ...] = spec.DEFAULT_ALGORITHMS
     """JWS algorithms accepted ("RS256 or similar"); a subset of the RSA ones (CLI: comma-separated)."""
     leeway_s: int = spec.DEFAULT_LEEWAY_S
@@ -248,7 +251,7 @@ class StayPrivateModel:
     def default_company(self) -> Company:
         return make_company(
             self.config.company_api_id,
-            self.default_keys.public_key_pem,
+            self.config.company_public_key_pem or self.default_keys.public_key_pem,
             list(self.config.company_domains),
             min_key_bits=self.config.min_rsa_key_bits,
         )

@@ -24,12 +24,19 @@ class StayPrivateTenants:
         return config.company_api_id
 
     def tenant_config(self, config: StayPrivateConfig, tenant_spec: Mapping[str, Any]) -> StayPrivateConfig:
-        """A fresh company id and a fresh 2048-bit RSA key pair (or ``{"private_key_pem": ...}`` to bring one)."""
-        refuse_unknown(tenant_spec, {"private_key_pem"})
-        pem = tenant_spec.get("private_key_pem")
-        if pem is not None and not isinstance(pem, str):
-            raise ValueError("private_key_pem must be a PEM string")
-        return dataclasses.replace(config, company_api_id=fresh_token("company", 8), company_private_key_pem=pem or _new_private_pem())
+        """A fresh company id and a fresh 2048-bit RSA key pair; or bring one (``{"private_key_pem": ...}``),
+        or register only its public half (``{"public_key_pem": ...}``: the private key never leaves the caller)."""
+        refuse_unknown(tenant_spec, {"private_key_pem", "public_key_pem"})
+        private_pem, public_pem = tenant_spec.get("private_key_pem"), tenant_spec.get("public_key_pem")
+        for name, pem in (("private_key_pem", private_pem), ("public_key_pem", public_pem)):
+            if pem is not None and not isinstance(pem, str):
+                raise ValueError(f"{name} must be a PEM string")
+        if private_pem and public_pem:
+            raise ValueError("give private_key_pem or public_key_pem, not both")
+        company_api_id = fresh_token("company", 8)
+        if public_pem:  # the config's private key is never shown for such a company (app.describe)
+            return dataclasses.replace(config, company_api_id=company_api_id, company_public_key_pem=public_pem)
+        return dataclasses.replace(config, company_api_id=company_api_id, company_private_key_pem=private_pem or _new_private_pem())
 
 
 def _new_private_pem() -> str:
