@@ -15,7 +15,7 @@ from . import diagnosis
 from .clock import ClockState
 from .faults import FaultRule
 from .journal import JournalEntry
-from .journal_text import RequestCriteria, explanation, near_misses
+from .journal_text import RequestCriteria, explanation, filtered, near_misses
 from .runner import RunningMock
 from .state import MockState
 from .store import StoredMessage
@@ -74,12 +74,7 @@ class MockHandle(Generic[ModelT_co]):
         are waited for first, so every entry's ``detail`` is complete.
         """
         self.state.diagnoses.wait_idle(diagnosis.WAIT_S)
-        entries = self.state.journal.entries()
-        if outcome is not None:
-            entries = [e for e in entries if e.outcome == outcome]
-        if path is not None:
-            entries = [e for e in entries if e.path.split("?", 1)[0] == path]
-        return entries
+        return filtered(self.state.journal.entries(), outcome=outcome, path=path)
 
     def rejections(self) -> list[JournalEntry]:
         return self.requests(outcome="rejected")

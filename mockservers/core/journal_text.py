@@ -17,6 +17,11 @@ NEAR_MISSES_SHOWN = 5
 """How many of the closest requests a failed ``assert_request`` lists."""
 
 
+def filtered(entries: list[JournalEntry], *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
+    """The entries with that outcome and that path (query string ignored), as ``requests(outcome=, path=)`` filter."""
+    return [e for e in entries if (outcome is None or e.outcome == outcome) and (path is None or e.path.split("?", 1)[0] == path)]
+
+
 def explanation(subject: str, entries: list[JournalEntry], tail: str = "") -> str:
     """``<subject> journal (N request(s))<tail>:`` then one summarized line each; says so when empty."""
     if not entries:

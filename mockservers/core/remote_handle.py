@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from .clock import ClockState
 from .faults import FaultRule
 from .journal import JournalEntry
-from .journal_text import explanation
+from .journal_text import explanation, filtered
 from .store import StoredMessage
 
 HTTP_TIMEOUT_S = 30.0
@@ -73,10 +73,7 @@ class TenantHandle:
     # --- inspection -------------------------------------------------------
     def requests(self, *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
         """This tenant's journal entries, oldest first, optionally filtered."""
-        entries = [JournalEntry(**item) for item in self._call("requests", outcome=outcome)["requests"]]
-        if path is not None:
-            entries = [e for e in entries if e.path.split("?", 1)[0] == path]
-        return entries
+        return filtered([JournalEntry(**item) for item in self._call("requests", outcome=outcome)["requests"]], path=path)
 
     def rejections(self) -> list[JournalEntry]:
         return self.requests(outcome="rejected")
