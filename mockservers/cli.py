@@ -18,7 +18,7 @@ from typing import Any, Sequence, TextIO
 
 from .core import create_app, providers, start_mock
 from .core.control import describe
-from .core.runner import DEFAULT_HOST, RunningMock
+from .core.runner import DEFAULT_HOST, RunningMock, freeze_startup_objects
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +93,7 @@ async def serve(
             port = port_base + provider.port_offset if port_base else 0
             app = create_app(provider, settings.get(provider_id, {}))
             running.append(await start_mock(app, host, port))
+        freeze_startup_objects()
         print_table(running, out, as_json=as_json)
         await stop.wait()
     finally:

@@ -46,8 +46,14 @@ def warn(request: web.Request, warning: str) -> None:
     request[JOURNAL_ENTRY].warnings.append(warning)
 
 
-def store_message(request: web.Request, *, message_id: str, kind: str, payload: Any, **meta: Any) -> StoredMessage:
-    """Keep an accepted message and link it to this request's journal entry."""
+def store_message(
+    request: web.Request, *, message_id: str, kind: str, payload: Any, payload_json: bytes | None = None, **meta: Any
+) -> StoredMessage:
+    """Keep an accepted message and link it to this request's journal entry.
+
+    ``payload_json``: the exact JSON text ``payload`` was parsed from, if at hand
+    (the store keeps it as is instead of encoding ``payload`` again).
+    """
     state = request.app[MOCK_STATE]
     current = request[JOURNAL_ENTRY]
     message = StoredMessage(
@@ -57,6 +63,7 @@ def store_message(request: web.Request, *, message_id: str, kind: str, payload: 
         kind=kind,
         payload=payload,
         meta=meta,
+        payload_json=payload_json,
     )
     state.store.add(message)
     current.message_ids.append(message_id)

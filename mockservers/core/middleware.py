@@ -73,7 +73,7 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
         time_ms=state.clock.now_ms(),
         method=request.method,
         path=request.raw_path,
-        headers=dict(request.headers),
+        headers=request.raw_headers,  # kept as received, no copy (the journal decodes on read)
         body=body,
     )
     request[JOURNAL_ENTRY] = entry
