@@ -24,6 +24,7 @@ from .context import json_response
 from .control import control_error
 from .errors import Rejection
 from .journal import JournalEntry
+from .offload import run_handler
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
 
 CONTROL_PREFIX = "/__mock__/"
@@ -117,7 +118,7 @@ async def _dispatch(
         if expectation is not None and expectation.lower() != "100-continue":
             # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
             raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
-        response = await handler(request)
+        response = await run_handler(handler, request, len(request[REQUEST_BODY]), state.config.offload_body_bytes)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)
     except web.HTTPException as http_error:

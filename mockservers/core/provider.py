@@ -38,6 +38,9 @@ class MockConfig:
     """Bytes the message store retains in all (payload and meta JSON); older messages are evicted past it."""
     max_body_bytes: int = 8 * 1024 * 1024
     """Largest request body accepted; larger gets the provider's "too large" error."""
+    offload_body_bytes: int = 32 * 1024
+    """Requests with a body at least this big run their handler in a worker thread, so the event loop
+    all mocks share keeps answering (core/offload.py); 0 keeps every handler on the loop."""
 
 
 class ProviderModel(Protocol):

@@ -34,6 +34,9 @@ _CANONICAL_BASE64URL = re.compile(
 )
 
 
+_BASE64URL_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def is_canonical_base64url(text: str) -> bool:
     """True when ``text`` is the one unpadded base64url encoding of some bytes.
 
@@ -42,4 +45,13 @@ def is_canonical_base64url(text: str) -> bool:
     the same bytes. Decoding stays the codec's job; this is the same verdict as
     "decode, re-encode, compare" without the round trip (tests/property check both).
     """
-    return _CANONICAL_BASE64URL.fullmatch(text) is not None
+    # Same verdict as _CANONICAL_BASE64URL.fullmatch, in linear time with one character class: the
+    # grouped pattern costs ~0.1 s per MiB and holds the GIL throughout (a 1 MiB JWE stalled every mock).
+    tail = len(text) % 4
+    if tail == 1 or _BASE64URL_ALPHABET.fullmatch(text) is None:
+        return False
+    if tail == 2:
+        return text[-1] in "AQgw"
+    if tail == 3:
+        return text[-1] in "AEIMQUYcgkosw048"
+    return True
