@@ -71,6 +71,8 @@ class StayPrivateConfig(MockConfig):
     """A send while an upload of the same email is in flight: ``accept`` (journal warning) or ``reject`` (422)."""
     email_capacity: int = 10_000
     """Emails (with their attachment bytes) kept; the oldest are evicted beyond this."""
+    email_max_bytes: int = 256 * 1024 * 1024
+    """Attachment bytes kept over all emails; the oldest other emails are evicted beyond this (docs/memory.md)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.company_domains, str):
@@ -88,8 +90,8 @@ class StayPrivateConfig(MockConfig):
         for name in ("leeway_s", "max_token_lifetime_s", "upload_latency_ms", "min_rsa_key_bits"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        if self.max_attachment_bytes < 1 or self.max_attachments_per_email < 1 or self.email_capacity < 1:
-            raise ValueError("max_attachment_bytes, max_attachments_per_email and email_capacity must be positive")
+        if min(self.max_attachment_bytes, self.max_attachments_per_email, self.email_capacity, self.email_max_bytes) < 1:
+            raise ValueError("max_attachment_bytes, max_attachments_per_email, email_capacity and email_max_bytes must be positive")
         if self.upload_latency_ms > 10_000:
             raise ValueError("upload_latency_ms must be at most 10000")
 
@@ -186,6 +188,7 @@ class StayPrivateModel:
         self._in_flight: Counter[str] = Counter()
         self._lock = threading.RLock()
         self.evicted_emails = 0
+        self._attachment_bytes = 0
         self.reset()
 
     # --- lifecycle ------------------------------------------------------
@@ -198,6 +201,7 @@ class StayPrivateModel:
             self._file_index.clear()
             self._in_flight.clear()
             self.evicted_emails = 0
+            self._attachment_bytes = 0
 
     def default_company(self) -> Company:
         return make_company(
@@ -307,6 +311,7 @@ class StayPrivateModel:
             now = self.clock.now_ms()
             if file_ref is not None:
                 attachment = self._attachment(email, file_ref)
+                self._attachment_bytes += len(form.file.data) - len(attachment.data)
                 attachment.file_name = form.file.file_name
                 attachment.content_type = form.file.content_type
                 attachment.data = form.file.data
@@ -314,6 +319,7 @@ class StayPrivateModel:
                 attachment.esign = form.esign
                 attachment.uploaded_ms = now
                 attachment.versions += 1
+                self._evict(keep=email.email_ref)
                 return attachment
             if len(email.attachments) >= self.config.max_attachments_per_email:
                 raise Rejection(spec.TOO_MANY_ATTACHMENTS, "too_many_attachments",
@@ -329,13 +335,15 @@ class StayPrivateModel:
             )
             email.attachments[attachment.file_ref] = attachment
             self._file_index[attachment.file_ref] = email.email_ref
+            self._attachment_bytes += len(attachment.data)
+            self._evict(keep=email.email_ref)
             return attachment
 
     def delete_attachment(self, company: Company, email_ref: str, file_ref: str) -> Email:
         """seed: "An attachment can only be deleted if the the email has not yet been sent"."""
         with self._lock:
             email = self._unsent_email(company, email_ref)
-            self._attachment(email, file_ref)
+            self._attachment_bytes -= len(self._attachment(email, file_ref).data)
             del email.attachments[file_ref]
             self._file_index.pop(file_ref, None)
             return email
@@ -419,10 +427,21 @@ class StayPrivateModel:
     # --- internals ------------------------------------------------------------
     def _add_email(self, email: Email) -> None:
         self._emails[email.email_ref] = email
-        while len(self._emails) > self.config.email_capacity:
-            _, evicted = self._emails.popitem(last=False)
-            for file_ref in evicted.attachments:
+        self._evict(keep=email.email_ref)
+
+    def _evict(self, keep: str) -> None:
+        """Past ``email_capacity`` emails or ``email_max_bytes`` of attachments, evict the oldest (never ``keep``)."""
+        while len(self._emails) > 1 and (
+            len(self._emails) > self.config.email_capacity or self._attachment_bytes > self.config.email_max_bytes
+        ):
+            oldest_ref = next(iter(self._emails))
+            if oldest_ref == keep:
+                self._emails.move_to_end(keep)  # the email being written stays; the next oldest goes
+                continue
+            evicted = self._emails.pop(oldest_ref)
+            for file_ref, attachment in evicted.attachments.items():
                 self._file_index.pop(file_ref, None)
+                self._attachment_bytes -= len(attachment.data)
             self.evicted_emails += 1
 
     def _email(self, company: Company, email_ref: str) -> Email:
