@@ -103,10 +103,11 @@ def ncp_mailer_many_recipients(config: Mapping[str, Any], count: int = 0) -> Pre
 
 
 # --- netcore-ce: AES-256-CBC activities, the most activities with the largest payloads -----------------
-def netcore_ce_big(config: Mapping[str, Any]) -> PreparedRequest:
+def netcore_ce_big(config: Mapping[str, Any], activities: int = 0) -> PreparedRequest:
+    """``activities`` (default ``max_activities``) activities whose payloads fill ``max_body_bytes`` together."""
     from sealmail.conformance.clients import netcore_ce as client
 
-    limit = int(get_provider("netcore-ce").default_config().max_activities)
+    limit = activities or int(get_provider("netcore-ce").default_config().max_activities)
     # base64(CBC(plaintext)) inside {"encryptedRequest": ...}: 4/3 of the plaintext.
     room = (_max_body("netcore-ce") - 4096) * 3 // 4 // limit - 400
     activities = [client.activity(config["asset"], "product_viewed", f"99999{i:05d}", {"sku": f"SKU-{i}", "blob": _filler(room)})
@@ -127,6 +128,17 @@ def _stayprivate_token(config: Mapping[str, Any], padding: int = 0) -> str:
     if padding:
         claims["pad"] = _filler(padding)
     return sign_jwt(claims, load_rsa_private_key(config["private_key_pem"]), algorithm="RS256")
+
+
+def stayprivate_big_send(config: Mapping[str, Any]) -> PreparedRequest:
+    """A one-call send whose body text fills ``max_body_bytes`` (kept by the email store and the message store)."""
+    from sealmail.conformance.clients import stayprivate as client
+
+    fields = {"senderEmail": config["sender_email"], "emailSubject": "Big", "emailToList": "a@example.org",
+              "emailBody": _filler(_max_body("stayprivate") - 4096)}
+    headers = {"Content-Type": "application/json", client.COMPANY_HEADER: config["company_api_id"],
+               "Authorization": f"Bearer {_stayprivate_token(config)}"}
+    return PreparedRequest("POST", f"{client.API_BASE}/send", headers, json_body(fields))
 
 
 def stayprivate_long_token(config: Mapping[str, Any]) -> PreparedRequest:

@@ -18,7 +18,7 @@ from typing import Any, Sequence, TextIO
 
 from .core import create_app, providers, start_mock
 from .core.control import describe
-from .core.runner import DEFAULT_HOST, RunningMock, freeze_startup_objects
+from .core.runner import DEFAULT_HOST, RunningMock, freeze_startup_objects, tune_allocator
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,8 +76,12 @@ async def serve(
     out: TextIO,
     as_json: bool = False,
     stop: asyncio.Event | None = None,
+    freeze: bool = False,
 ) -> None:
-    """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives."""
+    """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives.
+
+    ``freeze``: hide the start-up objects from the garbage collector (a process that only serves).
+    """
     known = providers()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -93,7 +97,8 @@ async def serve(
             port = port_base + provider.port_offset if port_base else 0
             app = create_app(provider, settings.get(provider_id, {}))
             running.append(await start_mock(app, host, port))
-        freeze_startup_objects()
+        if freeze:
+            freeze_startup_objects()
         print_table(running, out, as_json=as_json)
         await stop.wait()
     finally:
@@ -143,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bad settings: {error}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json))
+        tune_allocator()
+        asyncio.run(serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json,
+                          freeze=True))
     except OSError as error:
         print(f"cannot start: {error}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ deadlock, and async tests on their own loop work the same way.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import threading
 from concurrent.futures import Future
@@ -51,6 +52,29 @@ async def start_mock(app: web.Application, host: str = DEFAULT_HOST, port: int =
     bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     return RunningMock(app=app, runner=runner, url=f"http://{shown}:{bound_port}", host=bound_host, port=bound_port)
+
+
+def tune_allocator() -> None:
+    """Keep RSS close to what the mocks retain (glibc only; elsewhere a no-op).
+
+    Big bodies (megabytes) are allocated and freed all the time. glibc's
+    default raises its mmap threshold after each big free, so later big
+    buffers come from heaps it rarely returns, and each worker thread gets
+    its own heap (core/offload.py). A fixed 1 MiB threshold (big buffers go
+    straight back to the system when freed) and two arenas keep the peak
+    within the bound of docs/memory.md. For ``sealmail serve`` only.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
+        libc.mallopt(_M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        pass
+
+
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+"""glibc ``mallopt`` parameters (malloc.h)."""
 
 
 def freeze_startup_objects() -> None:

@@ -62,3 +62,16 @@ def test_stayprivate_keeps_attachment_bytes_within_email_max_bytes() -> None:
     oldest = kept[0]
     model.upload(company, oldest, None, _form(3_000))
     assert model.email(oldest) is not None
+
+
+def test_stayprivate_counts_email_texts_too() -> None:
+    config = StayPrivateConfig(email_max_bytes=50_000)
+    model = StayPrivateModel(config, MockClock())
+    company = model.companies.get(config.company_api_id)
+    assert company is not None
+    sender = f"sender@{config.company_domains[0]}"
+    for n in range(8):
+        model.send_new(company, {"senderEmail": sender, "emailSubject": f"s{n}", "emailBody": "b" * 15_000,
+                                 "emailToList": "a@example.org"})
+    assert 1 < len(model.emails()) < 8
+    assert model.evicted_emails == 8 - len(model.emails())

@@ -72,7 +72,8 @@ class StayPrivateConfig(MockConfig):
     email_capacity: int = 10_000
     """Emails (with their attachment bytes) kept; the oldest are evicted beyond this."""
     email_max_bytes: int = 256 * 1024 * 1024
-    """Attachment bytes kept over all emails; the oldest other emails are evicted beyond this (docs/memory.md)."""
+    """Bytes kept over all emails (attachments, subjects, bodies, recipients); the oldest other emails are
+    evicted beyond this (docs/memory.md)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.company_domains, str):
@@ -188,7 +189,8 @@ class StayPrivateModel:
         self._in_flight: Counter[str] = Counter()
         self._lock = threading.RLock()
         self.evicted_emails = 0
-        self._attachment_bytes = 0
+        self._sizes: dict[str, int] = {}
+        self._retained_bytes = 0
         self.reset()
 
     # --- lifecycle ------------------------------------------------------
@@ -201,7 +203,8 @@ class StayPrivateModel:
             self._file_index.clear()
             self._in_flight.clear()
             self.evicted_emails = 0
-            self._attachment_bytes = 0
+            self._sizes.clear()
+            self._retained_bytes = 0
 
     def default_company(self) -> Company:
         return make_company(
@@ -277,6 +280,7 @@ class StayPrivateModel:
             else:  # "save a new draft": the draft sent now is the draft
                 email.subject, email.body = subject or "", body or ""
             email.drafts += 1
+            self._account(email)
             return email, warnings
 
     # --- attachments (seed, "Upload Attachment", "Delete Attachment") ----
@@ -311,7 +315,6 @@ class StayPrivateModel:
             now = self.clock.now_ms()
             if file_ref is not None:
                 attachment = self._attachment(email, file_ref)
-                self._attachment_bytes += len(form.file.data) - len(attachment.data)
                 attachment.file_name = form.file.file_name
                 attachment.content_type = form.file.content_type
                 attachment.data = form.file.data
@@ -319,7 +322,7 @@ class StayPrivateModel:
                 attachment.esign = form.esign
                 attachment.uploaded_ms = now
                 attachment.versions += 1
-                self._evict(keep=email.email_ref)
+                self._account(email)
                 return attachment
             if len(email.attachments) >= self.config.max_attachments_per_email:
                 raise Rejection(spec.TOO_MANY_ATTACHMENTS, "too_many_attachments",
@@ -335,16 +338,16 @@ class StayPrivateModel:
             )
             email.attachments[attachment.file_ref] = attachment
             self._file_index[attachment.file_ref] = email.email_ref
-            self._attachment_bytes += len(attachment.data)
-            self._evict(keep=email.email_ref)
+            self._account(email)
             return attachment
 
     def delete_attachment(self, company: Company, email_ref: str, file_ref: str) -> Email:
         """seed: "An attachment can only be deleted if the the email has not yet been sent"."""
         with self._lock:
             email = self._unsent_email(company, email_ref)
-            self._attachment_bytes -= len(self._attachment(email, file_ref).data)
+            self._attachment(email, file_ref)
             del email.attachments[file_ref]
+            self._account(email)
             self._file_index.pop(file_ref, None)
             return email
 
@@ -388,6 +391,7 @@ class StayPrivateModel:
             email.recipients = request.recipients
             email.status = "sent"
             email.sent_ms = self.clock.now_ms()
+            self._account(email)
             return email, request, in_flight
 
     def parse_send(self, company: Company, payload: Any, *, prepared: bool) -> SendRequest:
@@ -427,21 +431,25 @@ class StayPrivateModel:
     # --- internals ------------------------------------------------------------
     def _add_email(self, email: Email) -> None:
         self._emails[email.email_ref] = email
-        self._evict(keep=email.email_ref)
+        self._account(email)
 
-    def _evict(self, keep: str) -> None:
-        """Past ``email_capacity`` emails or ``email_max_bytes`` of attachments, evict the oldest (never ``keep``)."""
+    def _account(self, email: Email) -> None:
+        """Count ``email``'s bytes again after a change, then evict past the budgets (never ``email`` itself)."""
+        size = _email_bytes(email)
+        self._retained_bytes += size - self._sizes.get(email.email_ref, 0)
+        self._sizes[email.email_ref] = size
+        keep = email.email_ref
         while len(self._emails) > 1 and (
-            len(self._emails) > self.config.email_capacity or self._attachment_bytes > self.config.email_max_bytes
+            len(self._emails) > self.config.email_capacity or self._retained_bytes > self.config.email_max_bytes
         ):
             oldest_ref = next(iter(self._emails))
             if oldest_ref == keep:
                 self._emails.move_to_end(keep)  # the email being written stays; the next oldest goes
                 continue
             evicted = self._emails.pop(oldest_ref)
-            for file_ref, attachment in evicted.attachments.items():
+            for file_ref in evicted.attachments:
                 self._file_index.pop(file_ref, None)
-                self._attachment_bytes -= len(attachment.data)
+            self._retained_bytes -= self._sizes.pop(oldest_ref, 0)
             self.evicted_emails += 1
 
     def _email(self, company: Company, email_ref: str) -> Email:
@@ -542,3 +550,10 @@ def _optional_text(payload: dict[str, Any], name: str) -> str | None:
 def _new_ref() -> str:
     """[open] References are opaque to clients; the mock uses UUID4 text."""
     return str(uuid.uuid4())
+
+
+def _email_bytes(email: Email) -> int:
+    """Retained bytes of an email: attachment bytes, texts and recipient addresses (characters), plus overhead."""
+    texts = len(email.subject) + len(email.body) + sum(len(a) + 64 for items in email.recipients.values() for a in items)
+    files = sum(len(a.data) + len(a.file_name) + 256 for a in email.attachments.values())
+    return 512 + texts + files
