@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import gc
 import http.client
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from .measure import LoadSettings, interleave, median, requests_file, run_load
-from .profiles import Profile, main_path
+from .measure import LoadSettings, median
+from .profiles import Profile
 from .report import Figure, ratio
-from .servers import start_baseline, start_mocks
+from .throughput import mock_vs_bare
 
 TAIL_GOAL = 3.0
 """Issue 16: p99 within 3x of p50, as bare aiohttp has."""
@@ -38,19 +36,8 @@ def measure(profile: Profile, settings: LoadSettings, fill: int = 12_000) -> lis
 
 
 def measure_tail(profile: Profile, settings: LoadSettings, fill: int) -> Figure:
-    with start_mocks([profile.provider_id], {profile.provider_id: profile.settings}) as mock, tempfile.TemporaryDirectory() as tmp:
-        config = mock.info["mocks"][0]
-        requests = profile.build(config, settings.distinct_requests)
-        with start_baseline([main_path(requests)]) as bare:
-            mock_file = requests_file(Path(tmp), "mock", mock.info["urls"][profile.provider_id], requests)
-            bare_file = requests_file(Path(tmp), "bare", bare.info["url"], requests)
-            filled = run_load(mock_file, settings, server=mock, duration_s=600, max_requests=fill, warmup_s=0)
-            runs = interleave(
-                settings.rounds,
-                lambda: run_load(mock_file, settings, server=mock),
-                lambda: run_load(bare_file, settings, server=bare),
-            )
-            rss = mock.rss_kib()
+    runs, filled, rss = mock_vs_bare(profile, settings, fill=fill)
+    assert filled is not None
     mock_p50, mock_p99 = _percentiles(runs.a)
     bare_p50, bare_p99 = _percentiles(runs.b)
     spread = mock_p99 / mock_p50 if mock_p50 else 0.0
