@@ -142,11 +142,12 @@ def stayprivate_big_send(config: Mapping[str, Any]) -> PreparedRequest:
 
 
 def stayprivate_long_token(config: Mapping[str, Any]) -> PreparedRequest:
-    """A send whose bearer token fills aiohttp's 8190-byte header field (base64url of a padded claim set)."""
+    """A send whose bearer token is as long as the mock takes (``MAX_TOKEN_CHARS``; a padded claim set)."""
     from sealmail.conformance.clients import stayprivate as client
+    from sealmail.mockservers.crypto.jwt import MAX_TOKEN_CHARS
 
     token = _stayprivate_token(config)
-    token = _stayprivate_token(config, padding=(8190 - len("Authorization: Bearer ") - len(token) - 64) * 3 // 4)
+    token = _stayprivate_token(config, padding=(MAX_TOKEN_CHARS - len(token) - 16) * 3 // 4)
     fields = {"senderEmail": config["sender_email"], "emailSubject": "Long token", "emailBody": "<p>hi</p>", "emailToList": "a@example.org"}
     headers = {"Content-Type": "application/json", client.COMPANY_HEADER: config["company_api_id"], "Authorization": f"Bearer {token}"}
     return PreparedRequest("POST", f"{client.API_BASE}/send", headers, json_body(fields))
@@ -195,7 +196,7 @@ WORST: tuple[WorstInput, ...] = (
     WorstInput("ncp-mailer", "most recipients", "personalised recipients up to the body limit, one mail rendered each",
                ncp_mailer_many_recipients),
     WorstInput("netcore-ce", "largest upload", "AES-256-CBC, max_activities activities filling max_body_bytes", netcore_ce_big),
-    WorstInput("stayprivate", "longest JWT", "RS256 bearer token filling the 8190-byte header field", stayprivate_long_token),
+    WorstInput("stayprivate", "longest JWT", "RS256 bearer token of the 8,000 characters the mock takes", stayprivate_long_token),
     WorstInput("stayprivate", "largest upload", "multipart file of max_attachment_bytes (10 MiB), 4,000-character file name",
                stayprivate_big_upload),
     WorstInput("stayprivate", "many form parts", "1,000 form fields around the file", stayprivate_many_parts, expect="either"),
