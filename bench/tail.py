@@ -92,7 +92,8 @@ def measure_gc_objects(profile: Profile, count: int = 10_000) -> Figure:
         gc.collect()
         before = len(gc.get_objects())
         send(requests[50:])
-        gc.collect()
+        for _ in range(3):  # the collector untracks nested tuples (an entry's raw headers) one level per pass
+            gc.collect()
         after = len(gc.get_objects())
         connection.close()
         del requests
@@ -108,7 +109,7 @@ def measure_gc_objects(profile: Profile, count: int = 10_000) -> Figure:
         subject=f"{profile.provider_id}: GC-tracked objects left per accepted request (journal entry + message)",
         value=round(per_request, 2), unit="objects",
         baseline_name="budget 5 per request", baseline=5.0,
-        ratio=ratio(5.0, max(per_request, 0.01)) if ok == count + 50 else 0.0, target=1.0,
+        ratio=ratio(5.0, max(per_request, 1.0)) if ok == count + 50 else 0.0, target=1.0,
         note=f"{count} requests in-process; journal {kept[0]}, store {kept[1]} entries; "
              f"tracked objects {before:,} -> {after:,}; a full gc.collect() takes {full[3]:.1f} ms with them, "
              f"{empty[3]:.1f} ms once emptied (medians of 7): {full[3] - empty[3]:.1f} ms is theirs" + ("" if ok == count + 50 else f"; INVALID: statuses {statuses}"),

@@ -6,11 +6,12 @@ the oldest entries are evicted and counted, so a long-running ``make serve`` or
 a soak test keeps flat memory while still accounting for every request
 (``recorded == len(entries) + evicted``).
 
-Compact by shape (issue 16): a committed entry is one slotted object holding
-only str, bytes and tuples of them. The headers stay the request's own raw
-byte pairs, the notes one JSON string; dicts and lists are rebuilt when read.
-So ten thousand entries add ten thousand objects, not a hundred thousand, to
-every full garbage collection.
+Compact by shape (issue 16): a committed entry is kept as one tuple of str,
+bytes, ints and tuples of those (the headers stay the request's own raw byte
+pairs, the notes one JSON string), which the garbage collector stops tracking
+after its first pass; :class:`JournalEntry` objects, their dicts and lists are
+rebuilt when read. So a full journal adds nothing to a full collection (it
+used to add a hundred thousand objects).
 """
 
 from __future__ import annotations
@@ -223,12 +224,27 @@ class JournalEntry:
             self.size = self._measure()
         self.clipped = tuple(clipped)
 
+    def _record(self) -> tuple[Any, ...]:
+        """The committed entry as one tuple of untracked values (see the module docstring)."""
+        return tuple([getattr(self, name) for name in _SLOTS])
+
+    @classmethod
+    def _from_record(cls, record: tuple[Any, ...]) -> "JournalEntry":
+        entry = cls.__new__(cls)
+        for name, value in zip(_SLOTS, record):
+            object.__setattr__(entry, name, value)
+        return entry
+
     def _measure(self) -> int:
         headers = sum(len(name) + len(value) + _HEADER_PAIR_OVERHEAD for name, value in self._headers)
         texts = size_of(self.path, self._body, self.reason, self.field, self.detail, self._details,
                         self._warnings, self._message_ids)
         code = size_of(self.error_code) if isinstance(self.error_code, str) else 0
         return ENTRY_OVERHEAD + headers + texts + code
+
+
+_SLOTS = JournalEntry.__slots__
+_SIZE = _SLOTS.index("size")
 
 
 def _clip_lines(lines: list[str] | tuple[str, ...], limit: int) -> tuple[tuple[str, ...], bool]:
@@ -278,7 +294,7 @@ class Journal:
             raise ValueError("journal capacity must be at least 1")
         if min(body_limit, max_bytes, header_bytes, note_bytes) < 0 or max_bytes < 1:
             raise ValueError("journal byte limits must be positive")
-        self._entries: ByteBudgetQueue[JournalEntry] = ByteBudgetQueue(capacity, max_bytes, _entry_size)
+        self._entries: ByteBudgetQueue[tuple[Any, ...]] = ByteBudgetQueue(capacity, max_bytes, _entry_size)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._evicted = 0
@@ -317,14 +333,16 @@ class Journal:
         """Append a finished entry, evicting the oldest past the entry or byte budget."""
         entry._freeze(self.note_bytes, self._entries.max_bytes)
         with self._lock:
-            self._evicted += self._entries.append(entry)
+            self._evicted += self._entries.append(entry._record())
             self._recorded += 1
         if self.listeners:
             self.listeners.emit("committed", entry)
 
     def entries(self) -> list[JournalEntry]:
+        """The kept entries, oldest first (each read builds fresh objects)."""
         with self._lock:
-            return self._entries.snapshot()
+            records = self._entries.snapshot()
+        return [JournalEntry._from_record(record) for record in records]
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
@@ -359,5 +377,5 @@ class Journal:
             self.listeners.emit("cleared", None)
 
 
-def _entry_size(entry: JournalEntry) -> int:
-    return entry.size
+def _entry_size(record: tuple[Any, ...]) -> int:
+    return record[_SIZE]  # type: ignore[no-any-return]

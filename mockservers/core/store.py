@@ -2,9 +2,9 @@
 
 Bounded by ``capacity`` messages and by ``max_bytes`` of retained payload and
 metadata (docs/memory.md); the oldest are evicted and counted. A stored
-message keeps its payload and metadata as compact JSON text (one str each, no
-dicts or lists for the garbage collector to walk, issue 16) and decodes them
-on each read.
+message is one tuple holding its payload and metadata as compact JSON text:
+nothing the garbage collector keeps tracking (issue 16); messages, payload
+dicts and lists are rebuilt on each read.
 """
 
 from __future__ import annotations
@@ -102,6 +102,20 @@ class StoredMessage:
     def _measure(self) -> int:
         return ENTRY_OVERHEAD + size_of(self.message_id, self.kind, self._payload, self._meta)
 
+    def _record(self) -> tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in _SLOTS])
+
+    @classmethod
+    def _from_record(cls, record: tuple[Any, ...]) -> "StoredMessage":
+        message = cls.__new__(cls)
+        for name, value in zip(_SLOTS, record):
+            object.__setattr__(message, name, value)
+        return message
+
+
+_SLOTS = StoredMessage.__slots__
+_SIZE = _SLOTS.index("size")
+
 
 class MessageStore:
     """Thread-safe bounded store of accepted messages, oldest first.
@@ -114,7 +128,7 @@ class MessageStore:
             raise ValueError("message store capacity must be at least 1")
         if max_bytes < 1:
             raise ValueError("message store max_bytes must be at least 1")
-        self._messages: ByteBudgetQueue[StoredMessage] = ByteBudgetQueue(capacity, max_bytes, _message_size)
+        self._messages: ByteBudgetQueue[tuple[Any, ...]] = ByteBudgetQueue(capacity, max_bytes, _message_size)
         self._changed = threading.Condition()
         self._evicted = 0
         self._added = 0
@@ -128,15 +142,17 @@ class MessageStore:
     def add(self, message: StoredMessage) -> None:
         message._freeze(self._messages.max_bytes)
         with self._changed:
-            self._evicted += self._messages.append(message)
+            self._evicted += self._messages.append(message._record())
             self._added += 1
             self._changed.notify_all()
         if self.listeners:
             self.listeners.emit("added", message)
 
     def messages(self) -> list[StoredMessage]:
+        """The kept messages, oldest first (each read builds fresh objects)."""
         with self._changed:
-            return self._messages.snapshot()
+            records = self._messages.snapshot()
+        return [StoredMessage._from_record(record) for record in records]
 
     def __len__(self) -> int:
         with self._changed:
@@ -166,7 +182,8 @@ class MessageStore:
         with self._changed:
             if not self._changed.wait_for(lambda: self._added >= count, timeout=timeout):
                 raise TimeoutError(f"expected {count} message(s) within {timeout}s, have {self._added}")
-            return self._messages.snapshot()
+            records = self._messages.snapshot()
+        return [StoredMessage._from_record(record) for record in records]
 
     def clear(self) -> None:
         with self._changed:
@@ -178,5 +195,5 @@ class MessageStore:
             self.listeners.emit("cleared", None)
 
 
-def _message_size(message: StoredMessage) -> int:
-    return message.size
+def _message_size(record: tuple[Any, ...]) -> int:
+    return record[_SIZE]  # type: ignore[no-any-return]

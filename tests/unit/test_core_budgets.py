@@ -120,13 +120,15 @@ def test_committed_entries_and_messages_hold_almost_no_gc_tracked_objects() -> N
     for n in range(2000):
         _record(journal, n, headers=raw, warnings=["unknown_field:x"])
         store.add(_message(n))
-    gc.collect()
+    for _ in range(3):  # the collector untracks nested tuples one level per pass
+        gc.collect()
     per_request = (len(gc.get_objects()) - before) / 2000
-    assert per_request <= 5, per_request
+    assert per_request <= 1, per_request
+    # White box: what is kept is one tuple per entry and per message, of values the collector does not track.
+    for records in (journal._entries.snapshot(), store._messages.snapshot()):
+        assert len(records) == 2000
+        assert not any(gc.is_tracked(record) for record in records)
     entry, message = journal.entries()[-1], store.messages()[-1]
-    for item in (entry, message):
-        inner = [getattr(item, slot) for slot in type(item).__slots__]
-        assert sum(gc.is_tracked(value) for value in inner) == 0, [type(v) for v in inner if gc.is_tracked(v)]
     # ...and still read back as dicts and lists.
     assert entry.details == {"n": 1999, "kind": "mail"} and entry.warnings == ["unknown_field:x"]
     assert entry.message_ids == ["m1999"] and entry.headers["X-H3"] == "value"
