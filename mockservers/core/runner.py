@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import sys
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ def tune_allocator() -> None:
     straight back to the system when freed) and two arenas keep the peak
     within the bound of docs/memory.md. For ``sealmail serve`` only.
     """
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
@@ -72,6 +74,8 @@ def tune_allocator() -> None:
         pass
 
 
+SWITCH_INTERVAL_S = 0.001
+"""How often a worker thread running Python code hands the GIL to the event loop (Python's default: 5 ms)."""
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 """glibc ``mallopt`` parameters (malloc.h)."""
