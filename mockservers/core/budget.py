@@ -98,6 +98,19 @@ def encode_within(value: Any, limit: int) -> tuple[str, bool]:
 T = TypeVar("T")
 
 
+def to_record(item: object, slots: tuple[str, ...]) -> tuple[Any, ...]:
+    """A slotted object's values as one tuple (untracked by the collector when the values are)."""
+    return tuple([getattr(item, name) for name in slots])
+
+
+def from_record(cls: type[T], slots: tuple[str, ...], record: tuple[Any, ...]) -> T:
+    """A fresh ``cls`` object from :func:`to_record`'s tuple (no ``__init__``)."""
+    item = cls.__new__(cls)
+    for name, value in zip(slots, record):
+        object.__setattr__(item, name, value)
+    return item
+
+
 class ByteBudgetQueue(Generic[T]):
     """A FIFO bounded by entry count and by total estimated bytes; evicts the oldest.
 

@@ -20,7 +20,7 @@ import itertools
 import threading
 from typing import Any, Iterator, Literal, Mapping, Sequence, Union
 
-from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, clip_text, decode, encode_within, size_of
+from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, clip_text, decode, encode_within, from_record, size_of, to_record
 from .events import Listeners
 
 Outcome = Literal["accepted", "rejected"]
@@ -225,15 +225,12 @@ class JournalEntry:
         self.clipped = tuple(clipped)
 
     def _record(self) -> tuple[Any, ...]:
-        """The committed entry as one tuple of untracked values (see the module docstring)."""
-        return tuple([getattr(self, name) for name in _SLOTS])
+        """The committed value as one tuple the collector stops tracking (see the module docstring)."""
+        return to_record(self, _SLOTS)
 
     @classmethod
     def _from_record(cls, record: tuple[Any, ...]) -> "JournalEntry":
-        entry = cls.__new__(cls)
-        for name, value in zip(_SLOTS, record):
-            object.__setattr__(entry, name, value)
-        return entry
+        return from_record(cls, _SLOTS, record)
 
     def _measure(self) -> int:
         headers = sum(len(name) + len(value) + _HEADER_PAIR_OVERHEAD for name, value in self._headers)

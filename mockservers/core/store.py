@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, decode, encode, encode_within, size_of
+from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, decode, encode, encode_within, from_record, size_of, to_record
 from .events import Listeners
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -103,14 +103,12 @@ class StoredMessage:
         return ENTRY_OVERHEAD + size_of(self.message_id, self.kind, self._payload, self._meta)
 
     def _record(self) -> tuple[Any, ...]:
-        return tuple([getattr(self, name) for name in _SLOTS])
+        """The committed value as one tuple the collector stops tracking (see the module docstring)."""
+        return to_record(self, _SLOTS)
 
     @classmethod
     def _from_record(cls, record: tuple[Any, ...]) -> "StoredMessage":
-        message = cls.__new__(cls)
-        for name, value in zip(_SLOTS, record):
-            object.__setattr__(message, name, value)
-        return message
+        return from_record(cls, _SLOTS, record)
 
 
 _SLOTS = StoredMessage.__slots__
