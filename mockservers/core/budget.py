@@ -11,6 +11,7 @@ when a reader asks (docs/memory.md).
 from __future__ import annotations
 
 import json
+import operator
 import sys
 from collections import deque
 from typing import Any, Callable, Generic, TypeVar
@@ -34,13 +35,11 @@ def decode(text: str) -> Any:
 
 
 def size_of(*values: object) -> int:
-    """Retained bytes of str / bytes / tuple-of-those values (``sys.getsizeof``, exact for str and bytes)."""
+    """Retained bytes of str / bytes / None values and flat tuples of them (``sys.getsizeof``, exact for str and bytes)."""
     total = 0
     for value in values:
-        if value is None:
-            continue
-        if type(value) is tuple:
-            total += sys.getsizeof(value) + size_of(*value)
+        if value.__class__ is tuple:
+            total += sys.getsizeof(value) + sum(map(sys.getsizeof, value))  # type: ignore[arg-type]
         else:
             total += sys.getsizeof(value)
     return total
@@ -98,9 +97,9 @@ def encode_within(value: Any, limit: int) -> tuple[str, bool]:
 T = TypeVar("T")
 
 
-def to_record(item: object, slots: tuple[str, ...]) -> tuple[Any, ...]:
-    """A slotted object's values as one tuple (untracked by the collector when the values are)."""
-    return tuple([getattr(item, name) for name in slots])
+def record_getter(slots: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
+    """A function returning a slotted object's values as one tuple (untracked by the collector when the values are)."""
+    return operator.attrgetter(*slots)  # type: ignore[return-value]
 
 
 def from_record(cls: type[T], slots: tuple[str, ...], record: tuple[Any, ...]) -> T:
@@ -132,11 +131,12 @@ class ByteBudgetQueue(Generic[T]):
 
     def append(self, item: T) -> int:
         """Add ``item`` last; returns how many of the oldest were evicted to make room."""
-        self._items.append(item)
+        items = self._items
+        items.append(item)
         self.bytes += self._size(item)
         evicted = 0
-        while len(self._items) > 1 and (len(self._items) > self.capacity or self.bytes > self.max_bytes):
-            self.bytes -= self._size(self._items.popleft())
+        while (len(items) > self.capacity or self.bytes > self.max_bytes) and len(items) > 1:
+            self.bytes -= self._size(items.popleft())
             evicted += 1
         return evicted
 

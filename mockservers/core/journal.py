@@ -20,7 +20,7 @@ import itertools
 import threading
 from typing import Any, Iterator, Literal, Mapping, Sequence, Union
 
-from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, clip_text, decode, encode_within, from_record, size_of, to_record
+from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, clip_text, decode, encode_within, from_record, record_getter, size_of
 from .events import Listeners
 
 Outcome = Literal["accepted", "rejected"]
@@ -210,30 +210,33 @@ class JournalEntry:
         if self.detail is not None and len(self.detail) > note_bytes:
             self.detail = clip_text(self.detail, note_bytes)
             clipped.append("detail")
-        for name in ("reason", "field"):
-            value = getattr(self, name)
-            if isinstance(value, str) and len(value) > SHORT_TEXT_LIMIT:
-                setattr(self, name, clip_text(value, SHORT_TEXT_LIMIT))
-                clipped.append(name)
-        self.size = self._measure()
+        if self.reason is not None and len(self.reason) > SHORT_TEXT_LIMIT:
+            self.reason = clip_text(self.reason, SHORT_TEXT_LIMIT)
+            clipped.append("reason")
+        if self.field is not None and len(self.field) > SHORT_TEXT_LIMIT:
+            self.field = clip_text(self.field, SHORT_TEXT_LIMIT)
+            clipped.append("field")
+        self.size = self._measure(self.size)
         if self.size > max_bytes:
             # Alone over the whole budget: keep the skeleton (method, path, outcome, reason), flagged.
             self._headers, self._body, self._details, self._warnings = (), b"", None, ()
             self.detail = clip_text(self.detail, SHORT_TEXT_LIMIT) if self.detail else self.detail
             clipped.append("entry")
-            self.size = self._measure()
+            self.size = self._measure(0)
         self.clipped = tuple(clipped)
 
     def _record(self) -> tuple[Any, ...]:
         """The committed value as one tuple the collector stops tracking (see the module docstring)."""
-        return to_record(self, _SLOTS)
+        return _RECORD(self)
 
     @classmethod
     def _from_record(cls, record: tuple[Any, ...]) -> "JournalEntry":
         return from_record(cls, _SLOTS, record)
 
-    def _measure(self) -> int:
-        headers = sum(len(name) + len(value) + _HEADER_PAIR_OVERHEAD for name, value in self._headers)
+    def _measure(self, headers: int) -> int:
+        """Retained bytes; ``headers``: the header pairs' share when known (0: count them again)."""
+        if not headers and self._headers:
+            headers = _headers_size(self._headers)
         texts = size_of(self.path, self._body, self.reason, self.field, self.detail, self._details,
                         self._warnings, self._message_ids)
         code = size_of(self.error_code) if isinstance(self.error_code, str) else 0
@@ -242,6 +245,7 @@ class JournalEntry:
 
 _SLOTS = JournalEntry.__slots__
 _SIZE = _SLOTS.index("size")
+_RECORD = record_getter(_SLOTS)
 
 
 def _clip_lines(lines: list[str] | tuple[str, ...], limit: int) -> tuple[tuple[str, ...], bool]:
@@ -256,13 +260,16 @@ def _clip_lines(lines: list[str] | tuple[str, ...], limit: int) -> tuple[tuple[s
     return tuple(kept), any(a is not b for a, b in zip(kept, lines))
 
 
-def _clip_headers(headers: HeaderPairs, limit: int) -> tuple[tuple[tuple[str | bytes, str | bytes], ...], bool]:
-    """The header pairs, at most ``limit`` name + value characters in all (later ones dropped, the last cut)."""
-    total = 0
-    for name, value in headers:
-        total += len(name) + len(value)
-    if total <= limit:
-        return headers if type(headers) is tuple else tuple(headers), False
+def _headers_size(headers: HeaderPairs) -> int:
+    return sum([len(name) + len(value) for name, value in headers]) + _HEADER_PAIR_OVERHEAD * len(headers)
+
+
+def _clip_headers(headers: HeaderPairs, limit: int) -> tuple[tuple[tuple[str | bytes, str | bytes], ...], bool, int]:
+    """The header pairs, at most ``limit`` name + value characters in all (later ones dropped, the last cut),
+    whether any were cut, and the retained bytes counted for them."""
+    chars = sum([len(name) + len(value) for name, value in headers])
+    if chars <= limit:
+        return headers if type(headers) is tuple else tuple(headers), False, chars + _HEADER_PAIR_OVERHEAD * len(headers)
     kept: list[tuple[str | bytes, str | bytes]] = []
     room = limit
     for name, value in headers:
@@ -272,7 +279,7 @@ def _clip_headers(headers: HeaderPairs, limit: int) -> tuple[tuple[tuple[str | b
             value = value[: room - len(name)]
         kept.append((name, value))
         room -= len(name) + len(value)
-    return tuple(kept), True
+    return tuple(kept), True, _headers_size(kept)
 
 
 class Journal:
@@ -311,7 +318,7 @@ class Journal:
 
         ``headers``: a mapping, or the raw pairs (``request.raw_headers``, kept as they are: no copy).
         """
-        pairs, headers_cut = _clip_headers(tuple(headers.items()) if isinstance(headers, Mapping) else headers, self.header_bytes)
+        pairs, headers_cut, headers_size = _clip_headers(tuple(headers.items()) if isinstance(headers, Mapping) else headers, self.header_bytes)
         entry = JournalEntry(
             id=next(self._ids),
             time_ms=time_ms,
@@ -324,6 +331,7 @@ class Journal:
         )
         if headers_cut:
             entry.clipped = ("headers",)
+        entry.size = headers_size  # the rest is counted at commit
         return entry
 
     def commit(self, entry: JournalEntry) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, decode, encode, encode_within, from_record, size_of, to_record
+from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, decode, encode, encode_within, from_record, record_getter, size_of
 from .events import Listeners
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -104,7 +104,7 @@ class StoredMessage:
 
     def _record(self) -> tuple[Any, ...]:
         """The committed value as one tuple the collector stops tracking (see the module docstring)."""
-        return to_record(self, _SLOTS)
+        return _RECORD(self)
 
     @classmethod
     def _from_record(cls, record: tuple[Any, ...]) -> "StoredMessage":
@@ -113,6 +113,7 @@ class StoredMessage:
 
 _SLOTS = StoredMessage.__slots__
 _SIZE = _SLOTS.index("size")
+_RECORD = record_getter(_SLOTS)
 
 
 class MessageStore:
