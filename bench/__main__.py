@@ -1,15 +1,19 @@
 """``python -m bench`` (``make bench``): every figure of issue 8, as ratios against same-run baselines.
 
-    python -m bench [--only 1,2,3,4,5] [--provider ID ...] [--quick] [--rounds N] [--duration S]
+    python -m bench [--only 1,2,3,4,5,6,7] [--provider ID ...] [--quick] [--rounds N] [--duration S]
                     [--concurrency N] [--memory-requests N] [--out bench/results.json] [--strict]
 
 1. throughput of each provider's main endpoint vs a bare aiohttp handler (:mod:`bench.throughput`)
 2. JWE / JWT endpoints vs raw ``cryptography`` (:mod:`bench.jose`)
 3. per-test cost of the fixtures vs pytest-httpserver (:mod:`bench.fixtures`)
-4. peak RSS after 200,000 requests vs the documented bound (:mod:`bench.memory`)
+4. peak RSS after 200,000 requests (:mod:`bench.memory`), and with maximum-size inputs until every byte
+   budget evicts, vs the documented bound of docs/memory.md (:mod:`bench.memory_max`)
 5. cold start of ``serve`` and ``vectors generate`` (:mod:`bench.coldstart`)
-6. ``serve --tls --persist`` start-up vs plain, and ``--persist`` throughput vs in memory (:mod:`bench.serve_features`)
-7. tenant attribution: a request with 100 tenants defined vs none (:mod:`bench.tenants`)
+8. ``serve --tls --persist`` start-up vs plain, and ``--persist`` throughput vs in memory (:mod:`bench.serve_features`)
+6. the latency tail with a full journal and store (p99/p50 at c=16 vs bare aiohttp) and the GC-tracked
+   objects one request leaves behind (:mod:`bench.tail`)
+7. health p99 of every mock while one client sends each provider's most expensive input (:mod:`bench.stall`)
+9. tenant attribution: a request with 100 tenants defined vs none (:mod:`bench.tenants`)
 
 Prints a table, writes JSON (raw numbers, the machine's cores, the load
 generator's settings). Exit 0 unless a figure could not be measured, or
@@ -25,7 +29,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import ceiling, coldstart, fixtures, jose, memory, serve_features, tenants, throughput
+from . import ceiling, coldstart, fixtures, jose, memory, memory_max, serve_features, stall, tail, tenants, throughput
 from .measure import LoadSettings
 from .profiles import available_profiles, missing_profiles
 from .report import RESULTS_PATH, Figure, table, write
@@ -33,7 +37,7 @@ from .report import RESULTS_PATH, Figure, table, write
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description="sealmail benchmarks (issue 8)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="figures to run, e.g. 1,3 (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="figures to run, e.g. 1,3 (default: all)")
     parser.add_argument("--provider", action="append", help="only these providers (default: every one with a profile)")
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the harness, not a measurement)")
     parser.add_argument("--rounds", type=int, help="A/B rounds per figure (default 5, quick 1)")
@@ -96,16 +100,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "4" in wanted and profiles:
         total = args.memory_requests or (20_000 if args.quick else 200_000)
         attempt("4 memory", lambda: [memory.measure(profiles, settings, total_requests=total)])
+    if "4" in wanted and len(profiles) == len(memory_max.BIG) and not args.quick:
+        attempt("4 memory, maximum-size inputs", lambda: [memory_max.measure()])
     if "5" in wanted:
         attempt("5 cold start", lambda: coldstart.measure(max(1, min(rounds, 3))))
-    if "6" in wanted:
-        attempt("6 serve --tls --persist start-up", lambda: [serve_features.measure_startup(max(1, min(rounds, 3)))])
+    if "6" in wanted and "netcore-email" in profiles:
+        attempt("6 tail", lambda: tail.measure(profiles["netcore-email"], settings, fill=2_000 if args.quick else 12_000))
+    if "7" in wanted:
+        attempt("7 stall", lambda: stall.measure(seconds=1.0 if args.quick else 4.0, only=args.provider))
+    if "8" in wanted:
+        attempt("8 serve --tls --persist start-up", lambda: [serve_features.measure_startup(max(1, min(rounds, 3)))])
         for provider_id, profile in profiles.items():
-            attempt(f"6 --persist throughput {provider_id}",
+            attempt(f"8 --persist throughput {provider_id}",
                     lambda profile=profile: [serve_features.measure_persist_throughput(profile, settings)])
 
-    if "7" in wanted:
-        attempt("7 tenant attribution", lambda: tenants.figures(rounds, 200 if args.quick else 1000))
+    if "9" in wanted:
+        attempt("9 tenant attribution", lambda: tenants.figures(rounds, 200 if args.quick else 1000))
 
     extra = {
         "seconds": round(time.perf_counter() - started, 1),

@@ -250,7 +250,8 @@ async def generate(
         "by_port": {str(k): v for k, v in sorted(run.by_port.items())},
         "errors": run.errors,
         "reconnects": reconnects,
-        "latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99)},
+        "latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "p999": pct(0.999),
+                       "max": round(latencies[-1] * 1000, 3) if latencies else None},
         "settings": {
             "concurrency": concurrency,
             "duration_s": duration_s,

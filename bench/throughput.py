@@ -17,25 +17,37 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .measure import LoadSettings, interleave, median, requests_file, run_load
+from .measure import ABResult, LoadSettings, interleave, median, requests_file, run_load
 from .profiles import Profile, main_path
 from .report import Figure, ratio
 from .servers import start_baseline, start_mocks
 
 
 def measure(profile: Profile, settings: LoadSettings) -> Figure:
+    runs, _, _ = mock_vs_bare(profile, settings)
+    return figure_from(profile, runs.a, runs.b)
+
+
+def mock_vs_bare(profile: Profile, settings: LoadSettings, *, fill: int = 0) -> tuple[ABResult, dict[str, Any] | None, dict[str, int]]:
+    """Interleaved load runs of the mock (A) and the bare aiohttp handler (B) on the same requests.
+
+    ``fill``: first send this many requests to the mock, unmeasured (e.g. to fill its journal).
+    Returns the runs, the fill run (or None) and the mock's RSS at the end.
+    """
     with start_mocks([profile.provider_id], {profile.provider_id: profile.settings}) as mock, tempfile.TemporaryDirectory() as tmp:
         config = mock.info["mocks"][0]
         requests = profile.build(config, settings.distinct_requests)
         with start_baseline([main_path(requests)]) as bare:
             mock_file = requests_file(Path(tmp), "mock", mock.info["urls"][profile.provider_id], requests)
             bare_file = requests_file(Path(tmp), "bare", bare.info["url"], requests)
+            filled = run_load(mock_file, settings, server=mock, duration_s=600, max_requests=fill, warmup_s=0) if fill else None
             runs = interleave(
                 settings.rounds,
                 lambda: run_load(mock_file, settings, server=mock),
                 lambda: run_load(bare_file, settings, server=bare),
             )
-    return figure_from(profile, runs.a, runs.b)
+            rss = mock.rss_kib()
+    return runs, filled, rss
 
 
 def figure_from(profile: Profile, mock_runs: list[dict[str, Any]], bare_runs: list[dict[str, Any]]) -> Figure:

@@ -25,7 +25,7 @@ from sealmail.argparsing import fail, parser_with_commands, plain_text
 from .core import MockConfig, create_app, providers, start_mock
 from .core.control import describe
 from .core.requestlog import LOG_FORMATS, RequestLog
-from .core.runner import DEFAULT_HOST, RunningMock
+from .core.runner import DEFAULT_HOST, RunningMock, freeze_startup_objects, tune_allocator
 from .core.settings_doc import SettingDoc, setting_docs
 from .core.tenants import TENANTS
 from .core.tls import LocalCA, default_data_dir, load_or_create_ca, trust_lines
@@ -168,11 +168,13 @@ async def serve(
     tls: LocalCA | None = None,
     log: RequestLog | None = None,
     persistence: Persistence | None = None,
+    freeze: bool = False,
 ) -> None:
     """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives.
 
     ``tls``: serve HTTPS with a leaf of this CA; ``log``: one line per request;
-    ``persistence``: state restored before start, saved as it changes and on stop.
+    ``persistence``: state restored before start, saved as it changes and on stop;
+    ``freeze``: hide the start-up objects from the garbage collector (a process that only serves).
     """
     known = providers()
     stop = stop or asyncio.Event()
@@ -198,6 +200,8 @@ async def serve(
             web_ui = await start_inspector(running, host, port_base, ssl=client_ssl)
         print_table(running, out, as_json=as_json, inspector_url=web_ui.url + "/" if web_ui else None,
                     ca_file=tls.cert_file if tls is not None else None)
+        if freeze:
+            freeze_startup_objects()
         for mock in running if log is not None else ():
             log.attach(mock.state)
             mock.app[TENANTS].when_created(log.attach)  # tenants' requests are logged too
@@ -270,9 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         tls = load_or_create_ca(args.data_dir) if args.tls else None
         persistence = _open_persistence(args) if args.persist or args.db else None
         log = None if args.quiet else RequestLog(sys.stdout, args.log_format)
+        tune_allocator()
         asyncio.run(
             serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json,
-                  tls=tls, log=log, persistence=persistence, inspector=args.inspector)
+                  tls=tls, log=log, persistence=persistence, inspector=args.inspector, freeze=True)
         )
     except OSError as error:
         print(f"sealmail serve: cannot start: {error}", file=sys.stderr)

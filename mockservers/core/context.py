@@ -51,9 +51,13 @@ def warn(request: web.Request, warning: str) -> None:
     request[JOURNAL_ENTRY].warnings.append(warning)
 
 
-def store_message(request: web.Request, *, message_id: str, kind: str, payload: Any, **meta: Any) -> StoredMessage:
+def store_message(
+    request: web.Request, *, message_id: str, kind: str, payload: Any, payload_json: bytes | None = None, **meta: Any
+) -> StoredMessage:
     """Keep an accepted message and link it to this request's journal entry.
 
+    ``payload_json``: the exact JSON text ``payload`` was parsed from, if at hand
+    (the store keeps it as is instead of encoding ``payload`` again).
     Not kept when the mock was reset while this request was in flight: the
     message belongs to the test before the reset.
     """
@@ -66,6 +70,7 @@ def store_message(request: web.Request, *, message_id: str, kind: str, payload: 
         kind=kind,
         payload=payload,
         meta=meta,
+        payload_json=payload_json,
     )
     state.add_message(message, request.get(REQUEST_GENERATION, state.generation))
     current.message_ids.append(message_id)

@@ -35,6 +35,7 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_get("/__mock__/config", config)
     app.router.add_get("/__mock__/requests", requests)
     app.router.add_get("/__mock__/messages", messages)
+    app.router.add_get("/__mock__/usage", usage)
     app.router.add_post("/__mock__/reset", reset)
     app.router.add_get("/__mock__/faults", list_faults)
     app.router.add_post("/__mock__/faults", add_faults)
@@ -117,6 +118,18 @@ async def messages(request: web.Request) -> web.Response:
             "evicted": state.store.evicted,
         }
     )
+
+
+async def usage(request: web.Request) -> web.Response:
+    """What the journal and the message store hold against their budgets (docs/memory.md)."""
+    state = request.app[MOCK_STATE]
+    journal, store = state.journal, state.store
+    return json_response({
+        "journal": {"entries": len(journal), "recorded": journal.recorded, "evicted": journal.evicted,
+                    "retained_bytes": journal.retained_bytes, "max_bytes": journal.max_bytes},
+        "messages": {"messages": len(store), "added": store.added, "evicted": store.evicted,
+                     "retained_bytes": store.retained_bytes, "max_bytes": store.max_bytes},
+    })
 
 
 async def reset(request: web.Request) -> web.Response:

@@ -27,6 +27,7 @@ from .errors import Rejection
 from .headers import check_singleton_headers
 from .journal import JournalEntry
 from .diagnosis import run_deferred_diagnoses
+from .offload import run_handler
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
 from .tenants import UnknownTenant, resolve_request_state, scope_control_request
 
@@ -86,7 +87,7 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
             time_ms=state.clock.now_ms(),
             method=request.method,
             path=request.raw_path,
-            headers=dict(request.headers),
+            headers=request.raw_headers,  # kept as received, no copy (the journal decodes on read)
             body=body,
         )
         request[JOURNAL_ENTRY] = entry
@@ -166,7 +167,7 @@ async def _dispatch(
             # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
             raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
         check_singleton_headers(request.headers, provider.singleton_headers)
-        response = await handler(request)
+        response = await run_handler(handler, request, len(request[REQUEST_BODY]), state.config.offload_body_bytes)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)
     except web.HTTPException as http_error:

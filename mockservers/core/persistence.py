@@ -33,8 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
-import itertools
+import inspect
 import json
 import sqlite3
 import threading
@@ -98,17 +97,17 @@ def stored_message_from_json(data: Mapping[str, Any]) -> StoredMessage:
 
 
 def _from_json(cls: Any, data: Mapping[str, Any]) -> Any:
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    """``cls(**data)`` with only the keys its constructor takes (the JSON shape has read-only extras)."""
+    names = set(inspect.signature(cls).parameters)
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def resume_journal_ids(journal: Journal, last_id: int) -> None:
     """Make the next journal id ``last_id + 1``.
 
-    The journal has no public setter for its id counter; this is the one place
-    that reaches in (tests/integration/test_serve_persist.py checks it).
+    tests/integration/test_serve_persist.py checks that ids continue after a restart.
     """
-    journal._ids = itertools.count(last_id + 1)  # noqa: SLF001
+    journal.resume_ids(last_id)
 
 
 def clock_json(clock: MockClock) -> dict[str, Any]:

@@ -24,12 +24,23 @@ class MockConfig:
 
     journal_capacity: int = 10_000
     """Requests kept in the journal; older ones are evicted and counted."""
+    journal_max_bytes: int = 64 * 1024 * 1024
+    """Bytes the journal retains in all (headers, body excerpts, notes); older entries are evicted past it (docs/memory.md)."""
     journal_body_limit: int = 4096
     """Bytes of each request body kept in its journal entry."""
+    journal_header_bytes: int = 16 * 1024
+    """Header name + value bytes kept per journal entry; later headers are dropped (flagged ``clipped``)."""
+    journal_note_bytes: int = 16 * 1024
+    """Characters kept per journal entry of each of: the notes (``details`` JSON), the warnings, the ``detail`` text."""
     message_capacity: int = 10_000
     """Accepted messages kept in the store; older ones are evicted and counted."""
+    message_max_bytes: int = 256 * 1024 * 1024
+    """Bytes the message store retains in all (payload and meta JSON); older messages are evicted past it."""
     max_body_bytes: int = 8 * 1024 * 1024
     """Largest request body accepted; larger gets the provider's "too large" error."""
+    offload_body_bytes: int = 32 * 1024
+    """Requests with a body at least this big run their handler in a worker thread, so the event loop
+    all mocks share keeps answering (core/offload.py); 0 keeps every handler on the loop."""
 
 
 class ProviderModel(Protocol):

@@ -8,7 +8,10 @@ deadlock, and async tests on their own loop work the same way.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import gc
 import ssl
+import sys
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -62,6 +65,45 @@ async def _cancel_remaining_tasks() -> None:
     for task in remaining:
         task.cancel()
     await asyncio.gather(*remaining, return_exceptions=True)
+
+
+def tune_allocator() -> None:
+    """Keep RSS close to what the mocks retain (glibc only; elsewhere a no-op).
+
+    Big bodies (megabytes) are allocated and freed all the time. glibc's
+    default raises its mmap threshold after each big free, so later big
+    buffers come from heaps it rarely returns, and each worker thread gets
+    its own heap (core/offload.py). A fixed 1 MiB threshold (big buffers go
+    straight back to the system when freed) and two arenas keep the peak
+    within the bound of docs/memory.md. For ``sealmail serve`` only.
+    """
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
+        libc.mallopt(_M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        pass
+
+
+SWITCH_INTERVAL_S = 0.001
+"""How often a worker thread running Python code hands the GIL to the event loop (Python's default: 5 ms)."""
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+"""glibc ``mallopt`` parameters (malloc.h)."""
+
+
+def freeze_startup_objects() -> None:
+    """Hide everything alive after start-up from the garbage collector (``gc.freeze``).
+
+    Modules, keys, routes and the apps live as long as the process; without
+    this every full collection walks them again (issue 16: part of the p99
+    tail). Collect first so no start-up garbage is frozen with them. For a
+    process that only serves (``sealmail serve``); a test process keeps its
+    collector as it is.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class ServerThread:

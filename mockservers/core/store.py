@@ -1,28 +1,70 @@
-"""The message store: every message a mock accepted, decrypted, for inspection."""
+"""The message store: every message a mock accepted, decrypted, for inspection.
+
+Bounded by ``capacity`` messages and by ``max_bytes`` of retained payload and
+metadata (docs/memory.md); the oldest are evicted and counted. A stored
+message is one tuple holding its payload and metadata as compact JSON text:
+nothing the garbage collector keeps tracking (issue 16); messages, payload
+dicts and lists are rebuilt on each read.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
+from .budget import ENTRY_OVERHEAD, ByteBudgetQueue, decode, encode, encode_within, from_record, record_getter, size_of
 from .events import Listeners
 
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+META_LIMIT = 64 * 1024
+"""Characters of JSON kept of a message's ``meta`` (recipient lists of a huge message are clipped)."""
 
-@dataclass
+
 class StoredMessage:
-    """An accepted message: the provider's id for it and the decrypted payload."""
+    """An accepted message: the provider's id for it and the decrypted payload.
 
-    message_id: str
-    time_ms: int
-    request_id: int
-    kind: str
-    payload: Any
-    meta: dict[str, Any] = field(default_factory=dict)
+    ``payload_json``: the exact JSON text ``payload`` was parsed from, when the
+    caller has it (saves encoding it again).
+    """
+
+    __slots__ = ("message_id", "time_ms", "request_id", "kind", "_payload", "_meta", "_frozen", "clipped", "size")
+
+    def __init__(
+        self,
+        message_id: str,
+        time_ms: int,
+        request_id: int,
+        kind: str,
+        payload: Any,
+        meta: dict[str, Any] | None = None,
+        *,
+        payload_json: str | bytes | None = None,
+    ) -> None:
+        self.message_id = message_id
+        self.time_ms = time_ms
+        self.request_id = request_id
+        self.kind = kind
+        self._payload: Any = payload if payload_json is None else payload_json
+        self._meta: Any = meta if meta is not None else {}
+        self._frozen = payload_json is not None
+        """Whether ``_payload`` holds JSON text (``_meta`` follows at :meth:`_freeze`)."""
+        self.clipped = False
+        """Whether the payload or meta was clipped to fit ``message_max_bytes``."""
+        self.size = 0
+        """Retained bytes counted against ``message_max_bytes`` (set when stored)."""
+
+    @property
+    def payload(self) -> Any:
+        """The decrypted payload (a fresh copy on each read once stored)."""
+        return decode(self._payload) if self._frozen else self._payload
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta = self._meta
+        return decode(meta) if isinstance(meta, str) else meta
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "message_id": self.message_id,
             "time_ms": self.time_ms,
             "request_id": self.request_id,
@@ -30,6 +72,48 @@ class StoredMessage:
             "payload": self.payload,
             "meta": dict(self.meta),
         }
+        if self.clipped:
+            data["clipped"] = True
+        return data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StoredMessage) and self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<StoredMessage {self.message_id} {self.kind} #{self.request_id}>"
+
+    def _freeze(self, max_bytes: int) -> None:
+        """Keep payload and meta as JSON text, clipped if alone over the budget; count the retained bytes."""
+        if not self._frozen:
+            self._payload = encode(self._payload)
+            self._frozen = True
+        if not isinstance(self._meta, str):
+            self._meta, cut = encode_within(self._meta, META_LIMIT)
+            self.clipped = self.clipped or cut
+        self.size = self._measure()
+        if self.size > max_bytes:
+            # Alone over the whole budget: keep a clipped payload (long strings and lists shortened), flagged.
+            self._payload, _ = encode_within(decode(self._payload), max(1024, (max_bytes - ENTRY_OVERHEAD) // 8))
+            self.clipped = True
+            self.size = self._measure()
+
+    def _measure(self) -> int:
+        return ENTRY_OVERHEAD + size_of(self.message_id, self.kind, self._payload, self._meta)
+
+    def _record(self) -> tuple[Any, ...]:
+        """The committed value as one tuple the collector stops tracking (see the module docstring)."""
+        return _RECORD(self)
+
+    @classmethod
+    def _from_record(cls, record: tuple[Any, ...]) -> "StoredMessage":
+        return from_record(cls, _SLOTS, record)
+
+
+_SLOTS = StoredMessage.__slots__
+_SIZE = _SLOTS.index("size")
+_RECORD = record_getter(_SLOTS)
 
 
 class MessageStore:
@@ -38,29 +122,36 @@ class MessageStore:
     Waiters (``wait_for``) are woken on every add, so tests never poll or sleep.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         if capacity < 1:
             raise ValueError("message store capacity must be at least 1")
-        self._messages: deque[StoredMessage] = deque(maxlen=capacity)
+        if max_bytes < 1:
+            raise ValueError("message store max_bytes must be at least 1")
+        self._messages: ByteBudgetQueue[tuple[Any, ...]] = ByteBudgetQueue(capacity, max_bytes, _message_size)
         self._changed = threading.Condition()
         self._evicted = 0
         self._added = 0
         self.listeners = Listeners()
         """Told ``("added", message)`` after each add and ``("cleared", None)`` after each clear."""
 
+    @property
+    def max_bytes(self) -> int:
+        return self._messages.max_bytes
+
     def add(self, message: StoredMessage) -> None:
+        message._freeze(self._messages.max_bytes)
         with self._changed:
-            if len(self._messages) == self._messages.maxlen:
-                self._evicted += 1
-            self._messages.append(message)
+            self._evicted += self._messages.append(message._record())
             self._added += 1
             self._changed.notify_all()
         if self.listeners:
             self.listeners.emit("added", message)
 
     def messages(self) -> list[StoredMessage]:
+        """The kept messages, oldest first (each read builds fresh objects)."""
         with self._changed:
-            return list(self._messages)
+            records = self._messages.snapshot()
+        return [StoredMessage._from_record(record) for record in records]
 
     def __len__(self) -> int:
         with self._changed:
@@ -76,6 +167,12 @@ class MessageStore:
         with self._changed:
             return self._added
 
+    @property
+    def retained_bytes(self) -> int:
+        """Bytes the kept messages count against ``max_bytes``."""
+        with self._changed:
+            return self._messages.bytes
+
     def wait_for(self, count: int, timeout: float) -> list[StoredMessage]:
         """Block until at least ``count`` messages were added since the last clear.
 
@@ -84,7 +181,8 @@ class MessageStore:
         with self._changed:
             if not self._changed.wait_for(lambda: self._added >= count, timeout=timeout):
                 raise TimeoutError(f"expected {count} message(s) within {timeout}s, have {self._added}")
-            return list(self._messages)
+            records = self._messages.snapshot()
+        return [StoredMessage._from_record(record) for record in records]
 
     def clear(self) -> None:
         with self._changed:
@@ -94,3 +192,7 @@ class MessageStore:
             self._changed.notify_all()
         if self.listeners:
             self.listeners.emit("cleared", None)
+
+
+def _message_size(record: tuple[Any, ...]) -> int:
+    return record[_SIZE]  # type: ignore[no-any-return]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
@@ -62,7 +63,7 @@ class NcpMailerConfig(MockConfig):
         return GatewayRules(self.timestamp_tolerance_ms, self.accept_v1_signature_header, self.signed_uri)
 
     def draft_rules(self) -> DraftRules:
-        return DraftRules(self.strict_addresses, self.missing_parameter)  # type: ignore[arg-type]
+        return DraftRules(self.strict_addresses, self.missing_parameter, self.message_max_bytes)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -143,6 +144,8 @@ class MailRequest:
     request_ms: int
     reservation_ms: int | None
     mails: list[Mail] = field(default_factory=list)
+    retained_bytes: int = 0
+    """Bytes its mails' texts hold (a text shared by every mail counted once), against ``message_max_bytes``."""
 
 
 class NcpMailerModel:
@@ -164,6 +167,7 @@ class NcpMailerModel:
             self._requests: OrderedDict[tuple[str, str], MailRequest] = OrderedDict()
             self._mails: dict[tuple[str, str], Mail] = {}
             self._mail_count = 0
+            self._retained_bytes = 0
             self._sequence = itertools.count(1)
 
     # --- persistence (serve --persist) ----------------------------------------------
@@ -267,16 +271,21 @@ class NcpMailerModel:
                 self._mails[self._key(region, mail.mail_id)] = mail
             self._requests[self._key(region, request.request_id)] = request
             self._mail_count += len(request.mails)
+            request.retained_bytes = _text_bytes(request.mails)
+            self._retained_bytes += request.retained_bytes
             self._evict()
         return request
 
     def _evict(self) -> None:
-        """Keep at most ``message_capacity`` mails (oldest requests go first), like the message store."""
-        while self._mail_count > self.config.message_capacity and len(self._requests) > 1:
+        """Keep at most ``message_capacity`` mails and ``message_max_bytes`` of their texts (oldest requests go first),
+        like the message store."""
+        while ((self._mail_count > self.config.message_capacity or self._retained_bytes > self.config.message_max_bytes)
+               and len(self._requests) > 1):
             _, oldest = self._requests.popitem(last=False)
             for mail in oldest.mails:
                 self._mails.pop(self._key(oldest.region, mail.mail_id), None)
             self._mail_count -= len(oldest.mails)
+            self._retained_bytes -= oldest.retained_bytes
 
     def request(self, region: str, request_id: str) -> MailRequest | None:
         with self._lock:
@@ -316,3 +325,9 @@ def _request_json(request: MailRequest) -> dict[str, Any]:
 def _mail_from_json(item: Mapping[str, Any]) -> Mail:
     recipients = tuple(Recipient(**r) for r in item["recipients"])
     return Mail(**{**item, "recipients": recipients, "unfilled": tuple(item["unfilled"])})
+
+
+def _text_bytes(mails: list[Mail]) -> int:
+    """Retained bytes of the mails' titles and bodies; one text shared by many mails counts once."""
+    texts = {id(text): text for mail in mails for text in (mail.title, mail.body)}
+    return sum(sys.getsizeof(text) for text in texts.values()) + 512 * len(mails)

@@ -19,7 +19,7 @@ from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .errors import bad_request, not_found
-from .templates import MissingPolicy, fill
+from .templates import PLACEHOLDER, MissingPolicy, fill
 
 # [open] The seed's own example sends "hongildong@naver_.com" and "chulsoo@daum_.net":
 # domain labels with an underscore, which the core's WHATWG rule rejects. The
@@ -90,6 +90,8 @@ class DraftRules:
 
     strict_addresses: bool = False
     missing_parameter: MissingPolicy = "keep"
+    max_rendered_chars: int = 0
+    """Most characters of personalised title + body one request may render (0: no limit; docs/memory.md)."""
 
 
 def parse_json(raw: bytes, warn: Callable[[str], None] | None = None) -> Any:
@@ -129,6 +131,7 @@ def validate(payload: Any, *, templates: Mapping[int, Template], now_ms: int, ru
     reservation_ms = _reservation(payload, now_ms, warnings)
     _attachments(payload.get("attachFileIds"))
     recipients = _recipients(payload, rules, warnings)
+    _check_rendered_size(title, body, len(recipients) if individual else 1, rules.max_rendered_chars)
     mails = _render(title, body, recipients, parameters, individual, rules.missing_parameter, warnings)
     return MailDraft(
         sender_address=sender_address or (template.sender_address if template else None),
@@ -314,6 +317,18 @@ def _recipient(item: Any, where: str, rules: DraftRules, warnings: list[str]) ->
     if kind not in spec.RECIPIENT_TYPES:
         raise bad_request("recipient_type_invalid", f"{where}.type must be one of R, C, B", field=f"{where}.type")
     return Recipient(str(address), name, kind, _parameters(item.get("parameters"), f"{where}.parameters"))
+
+
+def _check_rendered_size(title: str, body: str, mails: int, limit: int) -> None:
+    """Refuse a request whose personalised copies alone would exceed the mock's memory budget.
+
+    A text with a ``${...}`` placeholder is copied once per mail: 100,000 recipients of a
+    500 KB body (both within the API's limits) would be 50 GB. A text without one is shared.
+    """
+    copies = sum(len(text) for text in (title, body) if PLACEHOLDER.search(text))
+    if limit and copies * mails > limit:
+        raise bad_request("rendered_too_large", f"{mails} personalised mails of {copies} characters exceed the mock's "
+                          f"limit of {limit} rendered characters (message_max_bytes)", field="recipients")
 
 
 def _render(title: str, body: str, recipients: list[Recipient], parameters: dict[str, str], individual: bool,

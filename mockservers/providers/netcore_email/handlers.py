@@ -48,6 +48,7 @@ async def send_mail(request: web.Request) -> web.Response:
         message_id=message_id,
         kind="mail",
         payload=payload,
+        payload_json=plaintext,  # the exact text payload was parsed from: stored as is
         encrypted=encrypted,
         recipients=recipients(payload),
     )

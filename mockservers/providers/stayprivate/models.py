@@ -83,6 +83,9 @@ class StayPrivateConfig(MockConfig):
     """A send while an upload of the same email is in flight: ``accept`` (journal warning) or ``reject`` (422)."""
     email_capacity: int = 10_000
     """Emails (with their attachment bytes) kept; the oldest are evicted beyond this."""
+    email_max_bytes: int = 256 * 1024 * 1024
+    """Bytes kept over all emails (attachments, subjects, bodies, recipients); the oldest other emails are
+    evicted beyond this (docs/memory.md)."""
 
     @property
     def multipart_limits(self) -> MultipartLimits:
@@ -104,8 +107,8 @@ class StayPrivateConfig(MockConfig):
         for name in ("leeway_s", "max_token_lifetime_s", "upload_latency_ms", "min_rsa_key_bits"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        if self.max_attachment_bytes < 1 or self.max_attachments_per_email < 1 or self.email_capacity < 1:
-            raise ValueError("max_attachment_bytes, max_attachments_per_email and email_capacity must be positive")
+        if min(self.max_attachment_bytes, self.max_attachments_per_email, self.email_capacity, self.email_max_bytes) < 1:
+            raise ValueError("max_attachment_bytes, max_attachments_per_email, email_capacity and email_max_bytes must be positive")
         if self.upload_latency_ms > 10_000:
             raise ValueError("upload_latency_ms must be at most 10000")
         if self.multipart_max_parts < 1 or self.multipart_max_part_headers < 1 or self.multipart_max_header_line_bytes < 256:
@@ -205,6 +208,8 @@ class StayPrivateModel:
         self._in_flight: Counter[str] = Counter()
         self._lock = threading.RLock()
         self.evicted_emails = 0
+        self._sizes: dict[str, int] = {}
+        self._retained_bytes = 0
         self.reset()
 
     # --- lifecycle ------------------------------------------------------
@@ -217,6 +222,8 @@ class StayPrivateModel:
             self._file_index.clear()
             self._in_flight.clear()
             self.evicted_emails = 0
+            self._sizes.clear()
+            self._retained_bytes = 0
 
     # --- persistence (serve --persist) ------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -322,6 +329,7 @@ class StayPrivateModel:
             else:  # "save a new draft": the draft sent now is the draft
                 email.subject, email.body = subject or "", body or ""
             email.drafts += 1
+            self._account(email)
             return email, warnings
 
     # --- attachments (seed, "Upload Attachment", "Delete Attachment") ----
@@ -363,6 +371,7 @@ class StayPrivateModel:
                 attachment.esign = form.esign
                 attachment.uploaded_ms = now
                 attachment.versions += 1
+                self._account(email)
                 return attachment
             if len(email.attachments) >= self.config.max_attachments_per_email:
                 raise Rejection(spec.TOO_MANY_ATTACHMENTS, "too_many_attachments",
@@ -378,6 +387,7 @@ class StayPrivateModel:
             )
             email.attachments[attachment.file_ref] = attachment
             self._file_index[attachment.file_ref] = email.email_ref
+            self._account(email)
             return attachment
 
     def delete_attachment(self, company: Company, email_ref: str, file_ref: str) -> Email:
@@ -386,6 +396,7 @@ class StayPrivateModel:
             email = self._unsent_email(company, email_ref)
             self._attachment(email, file_ref)
             del email.attachments[file_ref]
+            self._account(email)
             self._file_index.pop(file_ref, None)
             return email
 
@@ -429,6 +440,7 @@ class StayPrivateModel:
             email.recipients = request.recipients
             email.status = "sent"
             email.sent_ms = self.clock.now_ms()
+            self._account(email)
             return email, request, in_flight
 
     def parse_send(self, company: Company, payload: Any, *, prepared: bool) -> SendRequest:
@@ -468,10 +480,25 @@ class StayPrivateModel:
     # --- internals ------------------------------------------------------------
     def _add_email(self, email: Email) -> None:
         self._emails[email.email_ref] = email
-        while len(self._emails) > self.config.email_capacity:
-            _, evicted = self._emails.popitem(last=False)
+        self._account(email)
+
+    def _account(self, email: Email) -> None:
+        """Count ``email``'s bytes again after a change, then evict past the budgets (never ``email`` itself)."""
+        size = _email_bytes(email)
+        self._retained_bytes += size - self._sizes.get(email.email_ref, 0)
+        self._sizes[email.email_ref] = size
+        keep = email.email_ref
+        while len(self._emails) > 1 and (
+            len(self._emails) > self.config.email_capacity or self._retained_bytes > self.config.email_max_bytes
+        ):
+            oldest_ref = next(iter(self._emails))
+            if oldest_ref == keep:
+                self._emails.move_to_end(keep)  # the email being written stays; the next oldest goes
+                continue
+            evicted = self._emails.pop(oldest_ref)
             for file_ref in evicted.attachments:
                 self._file_index.pop(file_ref, None)
+            self._retained_bytes -= self._sizes.pop(oldest_ref, 0)
             self.evicted_emails += 1
 
     def _email(self, company: Company, email_ref: str) -> Email:
@@ -585,3 +612,10 @@ def _email_from_json(item: Mapping[str, Any]) -> Email:
         (a["file_ref"], Attachment(**{**a, "data": base64.b64decode(a["data"], validate=True)})) for a in item["attachments"]
     )
     return Email(**{**item, "attachments": attachments, "recipients": {k: list(v) for k, v in item["recipients"].items()}})
+
+
+def _email_bytes(email: Email) -> int:
+    """Retained bytes of an email: attachment bytes, texts and recipient addresses (characters), plus overhead."""
+    texts = len(email.subject) + len(email.body) + sum(len(a) + 64 for items in email.recipients.values() for a in items)
+    files = sum(len(a.data) + len(a.file_name) + 256 for a in email.attachments.values())
+    return 512 + texts + files
