@@ -46,20 +46,7 @@ def create_app(
             router=MockRouter(),
         )
     model = provider.create_model(config, clock)
-<<<<<<< HEAD
     app[MOCK_STATE] = MockState.build(provider, config, clock, model)
-=======
-    app[MOCK_STATE] = MockState(
-        provider=provider,
-        config=config,
-        clock=clock,
-        journal=Journal(config.journal_capacity, config.journal_body_limit, max_bytes=config.journal_max_bytes,
-                        header_bytes=config.journal_header_bytes, note_bytes=config.journal_note_bytes),
-        store=MessageStore(config.message_capacity, max_bytes=config.message_max_bytes),
-        faults=FaultPlan(),
-        model=model,
-    )
->>>>>>> main
     app[provider.model_key] = model
     add_control_routes(app)
     install_tenants(app)

@@ -39,6 +39,24 @@ def control_call(url: str, method: str = "GET", body: Any = None, *, timeout: fl
         raise ControlCallError(f"{method} {url} -> {error.code}: {error.read().decode('utf-8', 'replace')}") from None
 
 
+def entry_from_json(item: dict[str, Any]) -> JournalEntry:
+    """A journal entry as ``GET /__mock__/requests`` shows it, back as a :class:`JournalEntry`."""
+    fields = dict(item)
+    clipped = fields.pop("clipped", ())
+    entry = JournalEntry(**fields)
+    entry.clipped = tuple(clipped)
+    return entry
+
+
+def message_from_json(item: dict[str, Any]) -> StoredMessage:
+    """A message as ``GET /__mock__/messages`` shows it, back as a :class:`StoredMessage`."""
+    fields = dict(item)
+    clipped = bool(fields.pop("clipped", False))
+    message = StoredMessage(**fields)
+    message.clipped = clipped
+    return message
+
+
 class TenantHandle:
     """One tenant of one provider on an external server (created by :meth:`create`)."""
 
@@ -73,14 +91,14 @@ class TenantHandle:
     # --- inspection -------------------------------------------------------
     def requests(self, *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
         """This tenant's journal entries, oldest first, optionally filtered."""
-        return filtered([JournalEntry(**item) for item in self._call("requests", outcome=outcome)["requests"]], path=path)
+        return filtered([entry_from_json(item) for item in self._call("requests", outcome=outcome)["requests"]], path=path)
 
     def rejections(self) -> list[JournalEntry]:
         return self.requests(outcome="rejected")
 
     def messages(self) -> list[StoredMessage]:
         """This tenant's accepted messages, oldest first."""
-        return [StoredMessage(**item) for item in self._call("messages")["messages"]]
+        return [message_from_json(item) for item in self._call("messages")["messages"]]
 
     def payloads(self) -> list[Any]:
         return [m.payload for m in self.messages()]
@@ -90,7 +108,7 @@ class TenantHandle:
         answer = self._call("messages", wait_for=count, timeout_s=timeout)
         if answer["added"] < count:
             raise TimeoutError(f"expected {count} message(s) within {timeout}s, have {answer['added']}")
-        return [StoredMessage(**item) for item in answer["messages"]]
+        return [message_from_json(item) for item in answer["messages"]]
 
     # --- steering ---------------------------------------------------------
     def reset(self) -> None:

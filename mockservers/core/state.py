@@ -48,8 +48,9 @@ class MockState:
             provider=provider,
             config=config,
             clock=clock,
-            journal=Journal(config.journal_capacity, config.journal_body_limit),
-            store=MessageStore(config.message_capacity),
+            journal=Journal(config.journal_capacity, config.journal_body_limit, max_bytes=config.journal_max_bytes,
+                            header_bytes=config.journal_header_bytes, note_bytes=config.journal_note_bytes),
+            store=MessageStore(config.message_capacity, max_bytes=config.message_max_bytes),
             faults=FaultPlan(),
             model=model,
         )

@@ -41,6 +41,8 @@ DEFAULT_MAX_TENANTS = 256
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_TENANT_CAPACITY = 2_000
 """Journal entries and stored messages each tenant keeps (the default tenant keeps the server's own)."""
+DEFAULT_TENANT_BYTES = 8 * 1024 * 1024
+"""Bytes each tenant's journal, and each tenant's message store, retain at most (``journal_max_bytes``, ``message_max_bytes``)."""
 
 
 class TenantError(ValueError):
@@ -59,10 +61,9 @@ class Tenant:
     last_used: float
     requests: int = 0
 
-    def approx_bytes(self) -> int:
-        """Journal bodies and headers plus stored payload sizes, approximately (the byte budget's measure)."""
-        journal = sum(len(e.body) + sum(len(k) + len(v) for k, v in e.headers.items()) + 256 for e in self.state.journal.entries())
-        return journal + 512 * len(self.state.store)
+    def retained_bytes(self) -> int:
+        """Bytes its journal and message store retain (the registry's byte budget counts these)."""
+        return self.state.journal.retained_bytes + self.state.store.retained_bytes
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -178,7 +179,7 @@ class TenantRegistry:
     def _make_room(self) -> None:
         """Evict least recently used idle tenants until one more fits both bounds (lock held)."""
         while self._by_id and (
-            len(self._by_id) >= self.max_tenants or sum(t.approx_bytes() for t in self._by_id.values()) > self.max_bytes
+            len(self._by_id) >= self.max_tenants or sum(t.retained_bytes() for t in self._by_id.values()) > self.max_bytes
         ):
             victim = next((t for t in self._by_id.values() if t.state.in_flight() == 0), None)
             if victim is None:
@@ -193,6 +194,8 @@ def _with_capacity(config: MockConfig, capacity: int) -> MockConfig:
         config,
         journal_capacity=min(config.journal_capacity, capacity),
         message_capacity=min(config.message_capacity, capacity),
+        journal_max_bytes=min(config.journal_max_bytes, DEFAULT_TENANT_BYTES),
+        message_max_bytes=min(config.message_max_bytes, DEFAULT_TENANT_BYTES),
     )
 
 

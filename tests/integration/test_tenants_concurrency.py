@@ -15,6 +15,9 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
 
 from sealmail.conformance.clients.ncp_mailer import now_ms, signed_headers
 from sealmail.mockservers.core import MockHandle
@@ -50,12 +53,21 @@ class Expected:
     markers: list[str] = field(default_factory=list)
     resets: int = 0
     sent: int = 0
+    evicted: int = 0
 
     def check(self, tenant: TenantHandle) -> None:
-        entries = tenant.requests()
-        assert [e.status for e in entries] == self.statuses, tenant.explain()
-        sent = [m.payload["senderName"] for m in tenant.messages()]
-        assert sent == [marker for marker in self.markers for _ in range(RECIPIENTS)]
+        """Exactly this worker's requests and messages; under a byte budget, the newest of them with the
+        older ones evicted and counted (``recorded == kept + evicted``), never another worker's."""
+        journal = control_call(f"{tenant.url}/__mock__/requests?tenant={tenant.tenant_id}")
+        kept = [e["status"] for e in journal["requests"]]
+        assert journal["recorded"] == len(self.statuses) == len(kept) + journal["evicted"], tenant.explain()
+        assert kept == self.statuses[len(self.statuses) - len(kept):], tenant.explain()
+        store = control_call(f"{tenant.url}/__mock__/messages?tenant={tenant.tenant_id}")
+        expected = [marker for marker in self.markers for _ in range(RECIPIENTS)]
+        sent = [m["payload"]["senderName"] for m in store["messages"]]
+        assert store["added"] == len(expected) == len(sent) + store["evicted"]
+        assert sent == expected[len(expected) - len(sent):]
+        self.evicted = max(self.evicted, journal["evicted"] + store["evicted"])
 
 
 def worker(base_url: str, index: int, start: threading.Barrier) -> Expected:
@@ -77,7 +89,7 @@ def worker(base_url: str, index: int, start: threading.Barrier) -> Expected:
             tenant.clock()
         elif action == "reset":
             tenant.reset()
-            expected = Expected(resets=expected.resets + 1, sent=expected.sent)
+            expected = Expected(resets=expected.resets + 1, sent=expected.sent, evicted=expected.evicted)
         else:
             assert send(tenant, marker) == 201
             expected.statuses.append(201)
@@ -88,11 +100,16 @@ def worker(base_url: str, index: int, start: threading.Barrier) -> Expected:
     return expected
 
 
-def test_eight_workers_each_see_exactly_their_own_traffic(ncp_mailer_mock: MockHandle) -> None:
+@pytest.mark.parametrize("budget", [None, 6_000], ids=["unbounded", "tight-byte-budgets"])
+def test_eight_workers_each_see_exactly_their_own_traffic(mock_server: Any, budget: int | None) -> None:
+    """``tight-byte-budgets``: each tenant's journal and store keep only a few KB (the hardening budgets evict)."""
+    settings = {} if budget is None else {"journal_max_bytes": budget, "message_max_bytes": budget}
+    ncp_mailer_mock = mock_server("ncp-mailer", **settings)
     start = threading.Barrier(WORKERS)
     with ThreadPoolExecutor(WORKERS) as pool:
         results = list(pool.map(lambda i: worker(ncp_mailer_mock.url, i, start), range(WORKERS)))
     assert sum(r.resets for r in results) > 0
+    assert (sum(r.evicted for r in results) > 0) == (budget is not None)  # the tight budgets did evict
     assert sum(r.sent for r in results) + sum(r.resets for r in results) == WORKERS * STEPS
     assert ncp_mailer_mock.requests() == []  # nothing leaked to the default tenant
     listing = control_call(ncp_mailer_mock.url + "/__mock__/tenants")
