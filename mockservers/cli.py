@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Sequence, TextIO
 
 from .core import create_app, providers, start_mock
 from .core.control import describe
+from .core.exposure import TOKEN_ENV, Exposure, ExposureError
 from .core.runner import DEFAULT_HOST, RunningMock
 
 
@@ -31,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help='JSON file: {"<provider id>": {"<setting>": value}}')
     serve.add_argument("--set", action="append", default=[], metavar="ID.KEY=VALUE", help="override one setting")
     serve.add_argument("--json", action="store_true", help="print the start-up table as one JSON line")
+    serve.add_argument("--control-token", help=f"token every /__mock__/ call must carry (default: ${TOKEN_ENV}); required off loopback")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="extra Host name to answer to (repeatable)")
     for provider in providers().values():
         hook = getattr(provider, "add_cli_arguments", None)
         if hook is not None:
@@ -76,9 +80,14 @@ async def serve(
     out: TextIO,
     as_json: bool = False,
     stop: asyncio.Event | None = None,
+    exposure: Exposure | None = None,
 ) -> None:
-    """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives."""
+    """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives.
+
+    ``exposure`` (default: ``Exposure.for_bind(host)``) guards the control API (docs/security.md).
+    """
     known = providers()
+    exposure = exposure or Exposure.for_bind(host)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -92,8 +101,10 @@ async def serve(
             provider = known[provider_id]
             port = port_base + provider.port_offset if port_base else 0
             app = create_app(provider, settings.get(provider_id, {}))
-            running.append(await start_mock(app, host, port))
+            running.append(await start_mock(app, host, port, exposure=exposure))
         print_table(running, out, as_json=as_json)
+        if not exposure.loopback:
+            print(exposure_banner(exposure), file=sys.stderr, flush=True)
         await stop.wait()
     finally:
         for mock in reversed(running):
@@ -122,6 +133,15 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
     out.flush()
 
 
+def exposure_banner(exposure: Exposure) -> str:
+    """The warning a non-loopback bind prints: who can reach the mocks and what protects them."""
+    return (
+        f"WARNING: listening on {exposure.bind_host}: every machine that can reach this address can call the mocks. "
+        "The control API (/__mock__/: keys, credentials, reset, faults) requires the control token "
+        "(Authorization: Bearer <token> or X-Sealmail-Token). Test keys only; see docs/security.md."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     known = providers()
@@ -142,7 +162,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bad settings: {error}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json))
+        token = args.control_token or os.environ.get(TOKEN_ENV) or None
+        exposure = Exposure.for_bind(args.host, control_token=token, allowed_hosts=args.allow_host)
+    except ExposureError as error:
+        print(f"refusing to start: {error}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(
+            serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json, exposure=exposure)
+        )
     except OSError as error:
         print(f"cannot start: {error}", file=sys.stderr)
         return 1

@@ -30,6 +30,12 @@ class MockConfig:
     """Accepted messages kept in the store; older ones are evicted and counted."""
     max_body_bytes: int = 8 * 1024 * 1024
     """Largest request body accepted; larger gets the provider's "too large" error."""
+    header_timeout_s: float = 10.0
+    """A request head must arrive whole within this time of its first byte (core/connections.py)."""
+    body_timeout_s: float = 30.0
+    """A request body must arrive whole within this time of its head; later is the provider's 408."""
+    idle_timeout_s: float = 15.0
+    """A connection with no complete request head this long after opening or its last answer is closed."""
 
 
 class ProviderModel(Protocol):
@@ -58,6 +64,8 @@ class Provider(ABC, Generic[ConfigT, ModelT]):
     title: ClassVar[str]
     port_offset: ClassVar[int]
     """Port is ``--port-base`` plus this offset."""
+    api_hosts: ClassVar[tuple[str, ...]] = ()
+    """The real service's API host names: accepted in ``Host`` on API paths (core/exposure.py)."""
     config_type: ClassVar[type[MockConfig]]
     model_key: web.AppKey[Any]
     """Typed application key under which the model is stored."""

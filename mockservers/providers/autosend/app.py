@@ -30,6 +30,7 @@ class AutoSendProvider(Provider[AutoSendConfig, AutoSendModel]):
     id = spec.PROVIDER_ID
     title = "AutoSend API (JWE RSA-OAEP-256 + A256GCM requests, rotating JWKS)"
     port_offset = 2
+    api_hosts = spec.API_HOSTS
     config_type = AutoSendConfig
     model_key = MODEL
 

@@ -11,6 +11,9 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "autosend"
 
+API_HOSTS = ("api.autosend.com",)
+"""fact sheet [docs]: base ``https://api.autosend.com``; accepted in ``Host`` on API paths (/etc/hosts setups)."""
+
 # --- paths (fact sheet [docs]: base https://api.autosend.com, every public endpoint under /v1) ---
 JWKS_PATH = "/v1/jwks.json"
 UPSERT_CONTACT_PATH = "/v1/contacts/email"

@@ -20,6 +20,7 @@ class NcpMailerProvider(Provider[NcpMailerConfig, NcpMailerModel]):
     id = spec.PROVIDER_ID
     title = "NAVER Cloud Outbound Mailer (API Gateway signature v2)"
     port_offset = 3
+    api_hosts = spec.API_HOSTS
     config_type = NcpMailerConfig
     model_key = MODEL
 

@@ -13,6 +13,10 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "ncp-mailer"
 
+API_HOSTS = ("mail.apigw.ntruss.com",)
+"""seed, "Cloud Outbound Mailer API Endpoint": every region on ``mail.apigw.ntruss.com``;
+accepted in ``Host`` on API paths (/etc/hosts setups)."""
+
 # --- endpoints -------------------------------------------------------------------
 REGION_PREFIXES: dict[str, str] = {"KR": "/api/v1", "SGN": "/api/v1-sgn", "JPN": "/api/v1-jpn"}
 """seed, "Cloud Outbound Mailer API Endpoint": one API under three regional prefixes."""

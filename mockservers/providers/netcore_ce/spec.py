@@ -15,6 +15,9 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-ce"
 
+API_HOSTS = ("api2.netcoresmartech.com",)
+"""seed Step 3: ``https://api2.netcoresmartech.com``; accepted in ``Host`` on API paths (/etc/hosts setups)."""
+
 UPLOAD_PATH = "/v1/activity/upload"
 """seed Step 3: ``curl --location 'https://api2.netcoresmartech.com/v1/activity/upload'``."""
 ASSETS_PATH = "/__mock__/assets"

@@ -17,6 +17,7 @@ class NetcoreEmailProvider(Provider[NetcoreEmailConfig, NetcoreEmailModel]):
     id = spec.PROVIDER_ID
     title = "Netcore Email API v6 (AES-256-GCM)"
     port_offset = 1
+    api_hosts = spec.API_HOSTS
     config_type = NetcoreEmailConfig
     model_key = MODEL
 

@@ -10,6 +10,10 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-email"
 
+API_HOSTS = ("emailapi.netcorecloud.net", "apieu.netcorecloud.net")
+"""seed: ``https://emailapi.netcorecloud.net``; fact sheet [docs]: the EU host ``apieu.netcorecloud.net``.
+Accepted in ``Host`` on API paths so an app pointed at the mock via /etc/hosts keeps working."""
+
 SEND_PATH = "/v6/mail/send"
 """seed: ``POST https://emailapi.netcorecloud.net/v6/mail/send``."""
 

@@ -31,6 +31,7 @@ class StayPrivateProvider(Provider[StayPrivateConfig, StayPrivateModel]):
     id = spec.PROVIDER_ID
     title = "StayPrivate secure email API (RS256 JWT; prepare / upload / send)"
     port_offset = 5
+    api_hosts = spec.API_HOSTS
     config_type = StayPrivateConfig
     model_key = MODEL
 

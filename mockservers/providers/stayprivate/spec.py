@@ -11,6 +11,9 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "stayprivate"
 
+API_HOSTS = ("api.stayprivate.com",)
+"""seed: base ``https://api.stayprivate.com``; accepted in ``Host`` on API paths (/etc/hosts setups)."""
+
 # --- paths (seed, "Methods"; base https://api.stayprivate.com) ---------------
 API_BASE = "/1.0/emails"
 PREPARE_NEW_PATH = API_BASE + "/prepare"
