@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 from .core import create_app, providers, start_mock
+from .core.connections import raise_open_file_limit
 from .core.control import describe
 from .core.exposure import TOKEN_ENV, Exposure, ExposureError
 from .core.runner import DEFAULT_HOST, RunningMock
@@ -167,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExposureError as error:
         print(f"refusing to start: {error}", file=sys.stderr)
         return 2
+    raise_open_file_limit()  # each connection is a file descriptor (core/connections.py)
     try:
         asyncio.run(
             serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json, exposure=exposure)

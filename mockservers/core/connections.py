@@ -13,7 +13,7 @@ It also refuses request lines without an HTTP version, which aiohttp's parser
 reads as HTTP/0.9 and would answer.
 
 Settings (``MockConfig``): ``header_timeout_s``, ``body_timeout_s``,
-``idle_timeout_s``; docs/security.md lists the defaults.
+``idle_timeout_s``, ``max_connections`` (:class:`GuardedServer`); docs/security.md lists the defaults.
 """
 
 from __future__ import annotations
@@ -73,18 +73,62 @@ class GuardedRequestHandler(RequestHandler):
 
 
 class GuardedServer(web.Server):
-    """aiohttp's connection factory, making :class:`GuardedRequestHandler` protocols."""
+    """aiohttp's connection factory, making :class:`GuardedRequestHandler` protocols, with a connection cap.
+
+    Over ``max_connections`` open connections, a new one evicts the oldest
+    connection that is not in the middle of a request (a head still pending, or
+    idle keep-alive); when every connection is busy, the new one is closed. So
+    a flood of half-sent requests cannot use up the file descriptors and lock
+    out the next real client.
+    """
+
+    max_connections: int | None = None
 
     def __call__(self) -> RequestHandler:
         return GuardedRequestHandler(self, loop=self._loop, **self._kwargs)
 
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        if self.max_connections is not None and len(self._connections) > self.max_connections:
+            victim = next(
+                (other for other in self._connections if other is not handler and not other._request_in_progress), handler
+            )
+            victim.force_close()
+
 
 class GuardedAppRunner(web.AppRunner):
-    """``web.AppRunner`` whose connections carry the head deadline (``header_timeout`` kwarg)."""
+    """``web.AppRunner`` whose connections carry the head deadline (``header_timeout`` kwarg) and a cap."""
+
+    def __init__(self, app: web.Application, *, max_connections: int | None = None, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._max_connections = max_connections
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
         # aiohttp builds its Server inside Application._make_handler with no class hook;
-        # the subclass only replaces ``__call__`` (the protocol factory), so swapping is safe.
+        # the subclass only adds a protocol factory and a connection hook, so swapping is safe.
         server.__class__ = GuardedServer
+        assert isinstance(server, GuardedServer)
+        server.max_connections = self._max_connections
         return server
+
+
+def raise_open_file_limit(wanted: int = 65536) -> int:
+    """Raise this process's soft ``RLIMIT_NOFILE`` towards ``wanted`` (never above the hard limit).
+
+    Every connection is a file descriptor; a desktop's default soft limit (1024)
+    is reached by a modest flood. Returns the soft limit now in force.
+    """
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return -1
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+        except (ValueError, OSError):
+            return soft
+    return soft

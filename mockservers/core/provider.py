@@ -36,6 +36,8 @@ class MockConfig:
     """A request body must arrive whole within this time of its head; later is the provider's 408."""
     idle_timeout_s: float = 15.0
     """A connection with no complete request head this long after opening or its last answer is closed."""
+    max_connections: int = 512
+    """Open connections per mock; over it, a new one evicts the oldest idle or half-sent one."""
 
 
 class ProviderModel(Protocol):

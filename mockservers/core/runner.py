@@ -59,6 +59,7 @@ async def start_mock(
         shutdown_timeout=1.0,
         keepalive_timeout=config.idle_timeout_s,
         header_timeout=config.header_timeout_s,
+        max_connections=config.max_connections,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
