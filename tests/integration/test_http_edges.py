@@ -151,23 +151,25 @@ def test_a_body_that_stalls_gets_408_in_the_providers_shape(provider_id: str, mo
     assert entry.reason == "body_timeout" and entry.status == 408
 
 
+def _half_sent(stack: ExitStack, handle: MockHandle, count: int) -> list[socket.socket]:
+    """``count`` connections that each sent part of a request head, then nothing."""
+    slow = [stack.enter_context(_connect(handle, timeout=30)) for _ in range(count)]
+    for sock in slow:
+        sock.sendall(b"POST /v6/mail/send HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    return slow
+
+
 def test_a_new_client_is_answered_while_200_half_sent_requests_are_open(mock_server: MockFactory) -> None:
     handle = mock_server("netcore-email", header_timeout_s=1.0, idle_timeout_s=600.0)
     with ExitStack() as stack:
-        slow = [stack.enter_context(_connect(handle, timeout=30)) for _ in range(200)]
-        for sock in slow:
-            sock.sendall(b"POST /v6/mail/send HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-        reply = requests.get(handle.url + "/__mock__/health", timeout=5)
-        assert reply.status_code == 200
+        slow = _half_sent(stack, handle, 200)
+        assert requests.get(handle.url + "/__mock__/health", timeout=5).status_code == 200
         assert all(_dropped(sock) for sock in slow)  # then every slow one is cut
 
 
 def test_over_the_connection_cap_the_oldest_half_sent_connection_makes_room(mock_server: MockFactory) -> None:
     handle = mock_server("netcore-email", max_connections=20, header_timeout_s=600.0, idle_timeout_s=600.0)
     with ExitStack() as stack:
-        slow = [stack.enter_context(_connect(handle, timeout=30)) for _ in range(20)]
-        for sock in slow:
-            sock.sendall(b"GET /__mock__/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-        reply = requests.get(handle.url + "/__mock__/health", timeout=5)
-        assert reply.status_code == 200
+        slow = _half_sent(stack, handle, 20)
+        assert requests.get(handle.url + "/__mock__/health", timeout=5).status_code == 200
         assert _dropped(slow[0])  # the oldest was evicted for the newcomer
