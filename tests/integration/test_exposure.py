@@ -8,6 +8,7 @@ needs the control token on every ``/__mock__/`` call.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import socket
@@ -285,9 +286,27 @@ def test_serve_refuses_a_non_loopback_bind_without_a_token(monkeypatch: pytest.M
     assert "--control-token" in line and "SEALMAIL_CONTROL_TOKEN" in line
 
 
-def test_the_exposure_banner_says_who_can_reach_the_mocks() -> None:
-    banner = cli.exposure_banner(Exposure.for_bind("0.0.0.0", control_token="t"))
-    assert "0.0.0.0" in banner and "token" in banner and "Authorization: Bearer" in banner
+def _serve_once(exposure: Exposure | None) -> None:
+    """Run ``serve`` on loopback until its start-up table is printed."""
+
+    async def run() -> None:
+        stop = asyncio.Event()
+
+        class Table(io.StringIO):
+            def flush(self) -> None:  # the table is complete: stop serving
+                stop.set()
+
+        await cli.serve(["netcore-email"], host="127.0.0.1", port_base=0, settings={}, out=Table(), stop=stop, exposure=exposure)
+
+    asyncio.run(run())
+
+
+def test_serve_prints_the_exposure_of_a_non_loopback_guard(capsys: pytest.CaptureFixture[str]) -> None:
+    _serve_once(Exposure.for_bind("0.0.0.0", control_token="t"))  # a network bind's guard; the socket stays on loopback
+    (banner,) = capsys.readouterr().err.splitlines()
+    assert banner.startswith("WARNING: listening on 0.0.0.0") and "Authorization: Bearer" in banner
+    _serve_once(None)
+    assert capsys.readouterr().err == ""
 
 
 # --- attachments served back by the control API -------------------------------------------------
