@@ -11,11 +11,15 @@ PYTEST_ARGS ?=
 .PHONY: serve test venv vectors verify-vectors bench fuzz soak clean
 
 # Stale when pyproject.toml changed since the last install, or when the venv's
-# interpreter no longer runs (moved checkout, Python upgraded).
+# interpreter no longer runs (moved checkout, Python upgraded). Says what it does:
+# the first install downloads the dependencies and takes a minute or two.
 $(STAMP): pyproject.toml
-	@if ! $(PY) -c "import sys" >/dev/null 2>&1; then rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@if ! $(PY) -c "import sys" >/dev/null 2>&1; then \
+		echo "sealmail: creating $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	@echo "sealmail: installing sealmail (editable) and its test dependencies into $(VENV) (first run: about 1-2 minutes)"
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[test]'
 	@touch $(STAMP)
+	@echo "sealmail: $(VENV) is ready"
 
 venv:
 	@if ! $(PY) -c "import sys" >/dev/null 2>&1; then rm -f $(STAMP); fi
@@ -25,7 +29,8 @@ venv:
 serve: venv
 	$(PY) -m sealmail serve $(SERVE_ARGS)
 
-## make test: the whole suite.
+## make test: the whole suite, including the wheel acceptance test (marker "slow", about a minute:
+## it builds the wheel and runs a user project against it); PYTEST_ARGS="-m 'not slow'" skips it.
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -38,7 +43,8 @@ verify-vectors: venv
 
 ## make bench: every benchmark figure as a ratio against a baseline measured in the same run -> bench/results.json.
 bench: venv
-	@$(PY) -c "import pytest_httpserver" >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@$(PY) -c "import pytest_httpserver" >/dev/null 2>&1 || { echo "sealmail: installing the benchmark dependencies"; \
+		$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[test,bench]'; }
 	$(PY) -m bench $(BENCH_ARGS)
 
 ## make fuzz: Hypothesis requests against every endpoint of every provider, FUZZ_EXAMPLES (default 10000) each.

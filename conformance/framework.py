@@ -105,7 +105,7 @@ class ClientTimeout(Exception):
 class CheckContext:
     """What a check gets: the reset mock and the client under test, plus call helpers."""
 
-    def __init__(self, mock: MockHandle, client: Any, runner: BlockingRunner, executor: concurrent.futures.Executor) -> None:
+    def __init__(self, mock: MockHandle[Any], client: Any, runner: BlockingRunner, executor: concurrent.futures.Executor) -> None:
         self.mock = mock
         self.client = client
         self._runner = runner

@@ -3,7 +3,7 @@
 - ``mock_server(provider_id, **settings)``: factory fixture, returns a reset
   :class:`~sealmail.mockservers.core.MockHandle`.
 - ``<provider>_mock`` (``netcore_email_mock``, ...): one per implemented
-  provider, default settings.
+  provider, default settings; typed as ``sealmail.NetcoreEmailMock``, ...
 - ``sealmail_pool``: the session's :class:`~sealmail.mockservers.core.MockPool`.
 
 Servers live for the whole session on their own loop thread (so blocking
@@ -14,7 +14,7 @@ every request and the exact reason of each rejection.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Literal, Protocol, overload
 
 import pytest
 
@@ -22,15 +22,28 @@ from sealmail.mockservers.core import MockHandle, MockPool
 from sealmail.mockservers.core.registry import provider_ids
 
 if TYPE_CHECKING:  # the framework (and every provider) loads only when a conformance run needs it
+    from sealmail.handles import AutoSendMock, NcpMailerMock, NetcoreCeMock, NetcoreEmailMock, StayPrivateMock
+
     from .framework import Report
 
-_HANDLES = pytest.StashKey[list[MockHandle]]()
+_HANDLES = pytest.StashKey[list[MockHandle[Any]]]()
 
 
 class MockServerFactory(Protocol):
-    """Type of the ``mock_server`` fixture."""
+    """Type of the ``mock_server`` fixture: ``mock_server("autosend", initial_keys=2)`` is an ``AutoSendMock``."""
 
-    def __call__(self, provider_id: str, **settings: Any) -> MockHandle: ...
+    @overload
+    def __call__(self, provider_id: Literal["netcore-email"], **settings: Any) -> NetcoreEmailMock: ...
+    @overload
+    def __call__(self, provider_id: Literal["autosend"], **settings: Any) -> AutoSendMock: ...
+    @overload
+    def __call__(self, provider_id: Literal["ncp-mailer"], **settings: Any) -> NcpMailerMock: ...
+    @overload
+    def __call__(self, provider_id: Literal["netcore-ce"], **settings: Any) -> NetcoreCeMock: ...
+    @overload
+    def __call__(self, provider_id: Literal["stayprivate"], **settings: Any) -> StayPrivateMock: ...
+    @overload
+    def __call__(self, provider_id: str, **settings: Any) -> MockHandle[Any]: ...
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +53,7 @@ def sealmail_pool() -> Iterator[MockPool]:
         yield pool
 
 
-def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, **settings: Any) -> MockHandle:
+def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, **settings: Any) -> MockHandle[Any]:
     """A reset mock, remembered on the test so a failure report can show its journal."""
     handle = pool.acquire(provider_id, **settings)
     request.node.stash.setdefault(_HANDLES, []).append(handle)
@@ -51,15 +64,15 @@ def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, *
 def mock_server(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> MockServerFactory:
     """Factory: ``mock_server("netcore-email", api_key="k")`` gives a reset mock with those settings."""
 
-    def acquire(provider_id: str, **settings: Any) -> MockHandle:
+    def acquire(provider_id: str, **settings: Any) -> MockHandle[Any]:
         return _acquire(sealmail_pool, request, provider_id, **settings)
 
-    return acquire
+    return acquire  # one body serves every overload (they narrow the handle type by provider id)
 
 
-def _named_fixture(provider_id: str) -> Callable[..., MockHandle]:
+def _named_fixture(provider_id: str) -> Callable[..., MockHandle[Any]]:
     # Straight from the pool, not through ``mock_server``: one fixture less per test.
-    def fixture(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> MockHandle:
+    def fixture(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> MockHandle[Any]:
         return _acquire(sealmail_pool, request, provider_id)
 
     fixture.__doc__ = f"The {provider_id} mock with default settings, reset for this test."
@@ -87,6 +100,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ID",
         help="only run these providers' conformance suites (repeatable)",
     )
+    group.addoption(
+        "--conformance-properties",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also drive each selected client with N generated payloads (property run); default 0: off",
+    )
+    group.addoption("--conformance-seed", type=int, default=None, metavar="SEED", help="seed of the property runs")
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +134,27 @@ def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) 
         return reports[provider_id]
 
     return report
+
+
+@pytest.fixture(scope="session")
+def conformance_properties(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Any]:
+    """``conformance_properties(provider_id)``: the property run of the chosen client (``None`` when off)."""
+    from .framework import get_suite, load_factory
+    from .properties import run_properties
+
+    examples: int = request.config.getoption("--conformance-properties")
+    seed: int | None = request.config.getoption("--conformance-seed")
+    factories = dict(item.partition("=")[::2] for item in request.config.getoption("--conformance-client"))
+    selected = set(request.config.getoption("--conformance-provider")) | set(factories)
+
+    def run(provider_id: str) -> Any:
+        if examples <= 0 or (selected and provider_id not in selected):
+            return None
+        spec = factories.get(provider_id)
+        return run_properties(get_suite(provider_id), load_factory(spec) if spec else None, examples, seed=seed,
+                              pool=sealmail_pool, client_name=spec)
+
+    return run
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -8,6 +8,8 @@ Without ``--conformance-client`` the reference clients run.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sealmail.conformance.framework import Report, suites
@@ -26,6 +28,19 @@ def test_requirement(provider_id: str, requirement_id: str, severity: str, confo
     if result.passed is None:
         pytest.skip(f"not evaluated: {result.evidence}")
     assert result.passed, f"{requirement_id} ({severity}) {result.requirement.statement}\n  evidence: {result.evidence}\n  source: {result.requirement.source}"
+
+
+@pytest.mark.parametrize("provider_id", sorted(suites()))
+def test_properties(provider_id: str, conformance_properties: "PropertyGetter") -> None:
+    """With ``--conformance-properties N``: N generated payloads through the client, each checked at the mock."""
+    report = conformance_properties(provider_id)
+    if report is None:
+        pytest.skip("property run off (--conformance-properties N) or provider not selected")
+    assert report.passed, report.text()
+
+
+class PropertyGetter:  # typing only; the fixture lives in sealmail.conformance.plugin
+    def __call__(self, provider_id: str) -> Any: ...
 
 
 class ReportGetter:  # typing only; the fixture lives in sealmail.conformance.plugin

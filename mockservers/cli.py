@@ -1,4 +1,4 @@
-"""``python -m sealmail serve`` (also ``sealmail serve``): run the mocks for local development.
+"""``sealmail serve`` (also ``python -m sealmail serve``): run the mocks for local development.
 
 Each provider listens on ``--port-base`` plus its offset (netcore-email +1,
 autosend +2, ncp-mailer +3, netcore-ce +4, stayprivate +5); ``--port-base 0``
@@ -14,25 +14,40 @@ import json
 import os
 import signal
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from .core import create_app, providers, start_mock
+from sealmail.argparsing import fail, parser_with_commands, plain_text
+
+from .core import MockConfig, create_app, providers, start_mock
 from .core.connections import raise_open_file_limit
 from .core.control import describe
 from .core.exposure import TOKEN_ENV, Exposure, ExposureError
 from .core.runner import DEFAULT_HOST, RunningMock
+from .core.settings_doc import SettingDoc, setting_docs
+
+SERVE_DESCRIPTION = """\
+Run the provider mocks on 127.0.0.1 until Ctrl-C or SIGTERM. Each provider listens on
+--port-base plus its offset (shown below); --port-base 0 gives ephemeral ports. The
+start-up table (or --json line) shows each base URL and the credentials to use."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sealmail", description=__doc__.splitlines()[0] if __doc__ else None)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run provider mocks until interrupted")
-    serve.add_argument("--provider", action="append", dest="providers", metavar="ID", help="provider id (repeatable; default: all)")
+    """The parser of ``sealmail serve|list``; providers may add ``serve`` options (``add_cli_arguments``)."""
+    parser, commands = parser_with_commands("sealmail", "Strict local mocks of the sealmail providers.")
+    serve = commands.add_parser(
+        "serve",
+        help="run provider mocks until interrupted",
+        description=SERVE_DESCRIPTION,
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--provider", action="append", dest="providers", metavar="ID", help=f"provider id, repeatable (default: all of {', '.join(providers())})")
     serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port-base", type=int, default=8100, help="port of provider N is base+N; 0 for ephemeral ports")
-    serve.add_argument("--config", type=Path, help='JSON file: {"<provider id>": {"<setting>": value}}')
-    serve.add_argument("--set", action="append", default=[], metavar="ID.KEY=VALUE", help="override one setting")
+    serve.add_argument("--port-base", type=port_base, default=8100, metavar="PORT", help=f"provider N listens on PORT+N (0..{max_port_base()}; default 8100); 0 for ephemeral ports")
+    serve.add_argument("--config", type=Path, metavar="FILE", help='JSON file: {"<provider id>": {"<setting>": value}}')
+    serve.add_argument("--set", action="append", default=[], metavar="ID.NAME=VALUE", help="override one setting (repeatable; settings listed below)")
     serve.add_argument("--json", action="store_true", help="print the start-up table as one JSON line")
     serve.add_argument("--control-token", help=f"token every /__mock__/ call must carry (default: ${TOKEN_ENV}); required off loopback")
     serve.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="extra Host name to answer to (repeatable)")
@@ -40,8 +55,55 @@ def build_parser() -> argparse.ArgumentParser:
         hook = getattr(provider, "add_cli_arguments", None)
         if hook is not None:
             hook(serve)
-    commands.add_parser("list", help="list the implemented providers")
+    commands.add_parser("list", help="list the implemented providers", description="List the implemented providers: id, port offset, title.")
     return parser
+
+
+def max_port_base() -> int:
+    """The highest ``--port-base`` that leaves every provider's port (base + offset) valid."""
+    return 65535 - max((p.port_offset for p in providers().values()), default=0)
+
+
+def port_base(text: str) -> int:
+    """argparse type of ``--port-base``: 0, or a base whose every provider port fits in 1..65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= max_port_base():
+        raise argparse.ArgumentTypeError(f"{value} is out of range: give 0..{max_port_base()} (ports are base + offset up to 65535)")
+    return value
+
+
+def settings_help(width: int = 100) -> str:
+    """Every provider's settings (name, default, meaning), from the config dataclasses."""
+    common = {doc.name: doc for doc in setting_docs(MockConfig)}
+    lines = ["settings (--set ID.NAME=VALUE, or --config FILE holding {\"ID\": {\"NAME\": VALUE}}):", "", "  every provider:"]
+    lines += _setting_lines(common.values(), width)
+    for provider in providers().values():
+        own = [d for d in setting_docs(provider.config_type) if d.name not in common or d.default != common[d.name].default]
+        lines += ["", f"  {provider.id} (port base+{provider.port_offset}, {provider.title}):"]
+        lines += _setting_lines(own, width)
+    return "\n".join(lines)
+
+
+def _setting_lines(docs: Any, width: int) -> list[str]:
+    lines: list[str] = []
+    for doc in docs:
+        lines.append(f"    {doc.name} = {_shown_default(doc)}")
+        if doc.meaning:
+            lines += textwrap.wrap(plain_text(doc.meaning), width, initial_indent=" " * 8, subsequent_indent=" " * 8)
+    return lines
+
+
+def _shown_default(doc: SettingDoc) -> str:
+    value = doc.default
+    if isinstance(value, (tuple, list)):
+        value = ",".join(map(str, value))  # the CLI form of a list setting
+    shown = value if isinstance(value, str) else json.dumps(value)
+    if "\n" in shown or len(shown) > 48:
+        shown = shown.splitlines()[0][:40] + "..."
+    return shown or '""'
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -130,7 +192,7 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
             if "\n" in shown:
                 shown = shown.splitlines()[0] + " ... (see /__mock__/config)"
             out.write(f"{'':{width}}    {key}: {shown}\n")
-    out.write("Control API: <base URL>/__mock__/{health,config,requests,messages,reset,faults,clock}. Ctrl-C stops.\n")
+    out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...). Ctrl-C stops.\n")
     out.flush()
 
 
@@ -144,6 +206,7 @@ def exposure_banner(exposure: Exposure) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``sealmail serve|list``: exit 0 after a clean stop, 1 when a mock cannot start, 2 on usage errors."""
     args = build_parser().parse_args(argv)
     known = providers()
     if args.command == "list":
@@ -153,27 +216,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = args.providers or list(known)
     unknown = [p for p in chosen if p not in known]
     if unknown:
-        print(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
-        return 2
+        return fail("sealmail serve", f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(known)}")
     try:
         settings = settings_from(args)
-        for provider_id, values in settings.items():
-            known[provider_id].make_config(values)  # fail fast on a bad setting
     except (ValueError, TypeError, OSError) as error:
-        print(f"bad settings: {error}", file=sys.stderr)
-        return 2
+        return fail("sealmail serve", f"bad settings: {error}")
+    for provider_id, values in settings.items():
+        if not values:
+            continue
+        try:  # fail fast: build the app once, so a bad key or value is refused before anything listens
+            create_app(known[provider_id], values)
+        except Exception as error:  # whatever a provider raises on these values, it is a usage error
+            return fail("sealmail serve", f"bad settings for {provider_id}: {error}")
     try:
         token = args.control_token or os.environ.get(TOKEN_ENV) or None
         exposure = Exposure.for_bind(args.host, control_token=token, allowed_hosts=args.allow_host)
     except ExposureError as error:
-        print(f"refusing to start: {error}", file=sys.stderr)
-        return 2
+        return fail("sealmail serve", str(error))
     raise_open_file_limit()  # each connection is a file descriptor (core/connections.py)
     try:
         asyncio.run(
             serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json, exposure=exposure)
         )
     except OSError as error:
-        print(f"cannot start: {error}", file=sys.stderr)
+        print(f"sealmail serve: cannot start: {error}", file=sys.stderr)
         return 1
     return 0

@@ -1,66 +1,92 @@
-"""``python -m sealmail vectors``: generate, verify and replay the test vectors.
+"""``sealmail vectors`` (also ``python -m sealmail vectors``): generate, verify and replay the test vectors.
 
-    python -m sealmail vectors generate [--provider ID] [--seed N] [--out DIR]
-    python -m sealmail vectors verify [DIR] [--provider ID]
-    python -m sealmail vectors replay --provider ID --url URL [--header 'Name: value'] [--dir DIR]
+    sealmail vectors generate [--provider ID] [--seed N] [--out DIR]
+    sealmail vectors verify [DIR] [--provider ID]
+    sealmail vectors replay --provider ID --url URL [--header 'Name: value'] [--dir DIR]
 
 ``generate`` is deterministic (same seed, byte-identical files); the
 committed files are its output for each generator's recorded default seed.
 ``verify`` checks every vector with an implementation independent of the
 mock's (exit 1 on any disagreement). ``replay`` sends every vector's request
 to a server and reports each case whose outcome differs from the expected one
-(exit 1 if any).
+(exit 1 if any). Usage errors exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import json
-import sys
+import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import urlsplit
 
-from .generators import generators, get_generator
+from sealmail.argparsing import fail, parser_with_commands
+
 from .schema import DATA_DIR, VectorTest, load_provider, write
+
+if TYPE_CHECKING:
+    from .generators import VectorGenerator
+
+PROG = "sealmail vectors"
+
+INDEPENDENT_LIBRARIES = {"Crypto": "pycryptodome", "joserfc": "joserfc"}
+"""Import name -> distribution of the second implementations the generators and the verifier use.
+They are dependencies of sealmail; a missing one is reported in one line, before any vector is read
+(the per-vector verifier would otherwise report every vector as a disagreement)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sealmail vectors", description="sealmail test vectors")
-    commands = parser.add_subparsers(dest="command", required=True)
-    gen = commands.add_parser("generate", help="write vector files (deterministic for a seed)")
+    parser, commands = parser_with_commands(
+        PROG,
+        "Generate, verify (with implementations independent of the mocks') and replay the "
+        "sealmail test vectors. Exit 1 on a disagreement, 2 on usage errors.",
+    )
+    gen = commands.add_parser("generate", help="write vector files (deterministic for a seed)", description="Write vector files (deterministic for a seed).")
     gen.add_argument("--provider", action="append", help="provider id (repeatable; default: all)")
     gen.add_argument("--seed", type=int, help="seed (default: each generator's recorded seed)")
-    gen.add_argument("--out", type=Path, default=DATA_DIR, help="output folder (default: vectors/data)")
-    ver = commands.add_parser("verify", help="check vectors with an independent implementation")
-    ver.add_argument("dir", nargs="?", type=Path, default=DATA_DIR)
-    ver.add_argument("--provider", action="append")
-    rep = commands.add_parser("replay", help="send every vector to a server and compare outcomes")
-    rep.add_argument("--provider", required=True)
-    rep.add_argument("--url", required=True, help="server base URL, e.g. http://127.0.0.1:8101")
-    rep.add_argument("--dir", type=Path, default=DATA_DIR)
-    rep.add_argument("--header", action="append", default=[], metavar="'Name: value'", help="override a request header (credentials of a non-mock server)")
-    rep.add_argument("--timeout", type=float, default=10.0)
+    gen.add_argument("--out", type=Path, default=DATA_DIR, help="output folder (default: the installed vectors)")
+    ver = commands.add_parser("verify", help="check vectors with an independent implementation", description="Check every vector with an implementation independent of the mock's.")
+    ver.add_argument("dir", nargs="?", type=Path, default=DATA_DIR, help="folder with one sub-folder per provider (default: the installed vectors)")
+    ver.add_argument("--provider", action="append", help="provider id (repeatable; default: all)")
+    rep = commands.add_parser("replay", help="send every vector to a server and compare outcomes", description="Send every vector's request to a server and report each outcome that differs.")
+    rep.add_argument("--provider", required=True, help="provider id")
+    rep.add_argument("--url", required=True, type=server_url, help="server base URL, e.g. http://127.0.0.1:8101")
+    rep.add_argument("--dir", type=Path, default=DATA_DIR, help="vector folder (default: the installed vectors)")
+    rep.add_argument("--header", action="append", default=[], type=header, metavar="'Name: value'", help="override a request header (credentials of a non-mock server)")
+    rep.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    missing = [dist for module, dist in INDEPENDENT_LIBRARIES.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        return fail(f"{PROG} {args.command}", f"needs {' and '.join(missing)} (a sealmail dependency), not installed here: pip install {' '.join(missing)}")
+    from .generators import generators
+
     try:
         if args.command == "generate":
             return generate(args.provider or list(generators()), args.seed, args.out)
         if args.command == "verify":
             return verify(args.provider or list(generators()), args.dir)
-        overrides = dict(_header(h) for h in args.header)
-        return replay(args.provider, args.url, args.dir, overrides, args.timeout)
+        return replay(args.provider, args.url, args.dir, dict(args.header), args.timeout)
     except KeyError as error:
-        print(f"error: {error.args[0]}", file=sys.stderr)
-        return 2
+        return fail(f"{PROG} {args.command}", error.args[0])
+    except UsageError as error:
+        return fail(f"{PROG} {args.command}", str(error))
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out (nothing to verify, server unreachable)."""
 
 
 def generate(provider_ids: Sequence[str], seed: int | None, out: Path) -> int:
+    from .generators import get_generator
+
     for provider_id in provider_ids:
         generator = get_generator(provider_id)
         chosen = generator.default_seed if seed is None else seed
@@ -72,6 +98,8 @@ def generate(provider_ids: Sequence[str], seed: int | None, out: Path) -> int:
 
 
 def verify(provider_ids: Sequence[str], data_dir: Path) -> int:
+    from .generators import get_generator
+
     problems = 0
     checked = 0
     for provider_id in provider_ids:
@@ -82,6 +110,8 @@ def verify(provider_ids: Sequence[str], data_dir: Path) -> int:
             for problem in found:
                 print(f"DISAGREE {provider_id}/{vector_file.name}: {problem}")
             problems += len(found)
+    if not checked:
+        raise UsageError(f"no vectors of {', '.join(provider_ids)} under {data_dir}")
     print(f"verify: {checked - problems} passed, {problems} failed")
     return 1 if problems else 0
 
@@ -95,8 +125,11 @@ class ReplayOutcome:
 
 
 def replay(provider_id: str, url: str, data_dir: Path, overrides: dict[str, str], timeout: float) -> int:
+    from .generators import get_generator
+
     generator = get_generator(provider_id)
     server = _Server(url, timeout)
+    server.check_reachable()
     failures = 0
     total = 0
     for vector_file in load_provider(provider_id, data_dir):
@@ -113,7 +146,7 @@ def replay(provider_id: str, url: str, data_dir: Path, overrides: dict[str, str]
     return 1 if failures else 0
 
 
-def replay_one(server: "_Server", generator: Any, test: VectorTest, overrides: dict[str, str]) -> ReplayOutcome:
+def replay_one(server: "_Server", generator: VectorGenerator, test: VectorTest, overrides: dict[str, str]) -> ReplayOutcome:
     assert test.request is not None
     if test.clock_ms is not None and not server.set_clock(test.clock_ms):
         return ReplayOutcome(test, 0, None, "case needs the server clock set (mock control API unavailable)")
@@ -139,14 +172,19 @@ class _Server:
 
     def __init__(self, url: str, timeout: float) -> None:
         parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise SystemExit(f"--url must be http(s)://host:port, got {url!r}")
         self.https = parts.scheme == "https"
         self.host = parts.hostname
         self.port = parts.port or (443 if self.https else 80)
         self.prefix = parts.path.rstrip("/")
         self.timeout = timeout
         self._clock_set = False
+
+    def check_reachable(self) -> None:
+        """UsageError naming the URL when nothing accepts a connection there (instead of one DIFF per vector)."""
+        try:
+            socket.create_connection((self.host, self.port), timeout=self.timeout).close()
+        except OSError as error:
+            raise UsageError(f"cannot connect to {self.host}:{self.port}: {error}") from None
 
     def _connection(self) -> http.client.HTTPConnection:
         cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
@@ -184,8 +222,21 @@ class _Server:
         return status == 200
 
 
-def _header(text: str) -> tuple[str, str]:
+def server_url(text: str) -> str:
+    """argparse type of ``--url``: an http(s) URL with a host."""
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad port in {text!r}") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"want http(s)://host:port, got {text!r}")
+    return text
+
+
+def header(text: str) -> tuple[str, str]:
+    """argparse type of ``--header``: ``'Name: value'``."""
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
-        raise SystemExit(f"--header wants 'Name: value', got {text!r}")
+        raise argparse.ArgumentTypeError(f"want 'Name: value', got {text!r}")
     return name.strip(), value.strip()

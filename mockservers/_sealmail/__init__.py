@@ -8,8 +8,10 @@ The one import name of the distribution. Its parts:
 - :mod:`sealmail.vectors`: the test vectors, their generators and independent verifier.
 
 The types a test annotates its fixtures with are importable from here:
-``from sealmail import MockHandle, MockServerFactory``. They are loaded lazily so that
-``import sealmail`` (and ``sealmail --version``) stays cheap.
+``from sealmail import MockHandle, MockServerFactory`` and one handle type per provider
+(``NetcoreEmailMock``, ``AutoSendMock``, ``NcpMailerMock``, ``NetcoreCeMock``,
+``StayPrivateMock``: ``MockHandle`` bound to that provider's model, so ``.model`` is typed).
+They are loaded lazily so that ``import sealmail`` (and ``sealmail --version``) stays cheap.
 
 In the repository this package's own files live in ``mockservers/_sealmail/`` (the
 top-level layout is fixed); ``pyproject.toml`` maps them to ``sealmail``.
@@ -28,12 +30,20 @@ except _metadata.PackageNotFoundError:  # running from a checkout that was never
 if TYPE_CHECKING:
     from .mockservers.core.handle import MockHandle as MockHandle
     from .conformance.plugin import MockServerFactory as MockServerFactory
+    from .handles import AutoSendMock as AutoSendMock
+    from .handles import NcpMailerMock as NcpMailerMock
+    from .handles import NetcoreCeMock as NetcoreCeMock
+    from .handles import NetcoreEmailMock as NetcoreEmailMock
+    from .handles import StayPrivateMock as StayPrivateMock
 
-__all__ = ["MockHandle", "MockServerFactory", "__version__"]
+_HANDLE_TYPES = ("NetcoreEmailMock", "AutoSendMock", "NcpMailerMock", "NetcoreCeMock", "StayPrivateMock")
+
+__all__ = ["MockHandle", "MockServerFactory", *_HANDLE_TYPES, "__version__"]
 
 _LAZY = {
     "MockHandle": ("sealmail.mockservers.core.handle", "MockHandle"),
     "MockServerFactory": ("sealmail.conformance.plugin", "MockServerFactory"),
+    **{name: ("sealmail.handles", name) for name in _HANDLE_TYPES},
 }
 
 

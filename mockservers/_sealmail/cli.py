@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sealmail`` command; returns the exit status (2 for usage errors)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
-        sys.stdout.write(USAGE)
+        (sys.stdout if args else sys.stderr).write(USAGE)  # no command at all is a usage error
         return 0 if args else 2
     if args[0] in {"--version", "-V"}:
         print(f"sealmail {__version__}")

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .context import json_response
+from .control_index import INDEX_PATH, control_index
 from .faults import FaultRule, FaultSpecError
 from .jsonbody import JsonBodyError, parse_json_bytes
 from .state import MOCK_STATE, MockState
@@ -21,6 +22,7 @@ class ControlError(Exception):
 
 
 def add_control_routes(app: web.Application) -> None:
+    app.router.add_get(INDEX_PATH, control_index)
     app.router.add_get("/__mock__/health", health)
     app.router.add_get("/__mock__/config", config)
     app.router.add_get("/__mock__/requests", requests)
@@ -58,14 +60,17 @@ def control_error(message: str, status: int = 400) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
+    """Readiness: answers {"provider", "status": "ok"} once the mock listens."""
     return json_response({"provider": request.app[MOCK_STATE].provider.id, "status": "ok"})
 
 
 async def config(request: web.Request) -> web.Response:
+    """Base URL, credentials, keys and URLs a client needs (what the serve table prints)."""
     return json_response(describe(request.app[MOCK_STATE], base_url(request)))
 
 
 async def requests(request: web.Request) -> web.Response:
+    """The journal: every request with its outcome and reason (?outcome=rejected filters)."""
     state = request.app[MOCK_STATE]
     entries = state.journal.entries()
     outcome = request.query.get("outcome")
@@ -81,6 +86,7 @@ async def requests(request: web.Request) -> web.Response:
 
 
 async def messages(request: web.Request) -> web.Response:
+    """Accepted messages with their decrypted payloads, oldest first."""
     state = request.app[MOCK_STATE]
     return json_response(
         {
@@ -92,15 +98,18 @@ async def messages(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
+    """Empty journal, messages and faults; restore the clock and the default credentials."""
     request.app[MOCK_STATE].reset()
     return json_response({"status": "ok"})
 
 
 async def list_faults(request: web.Request) -> web.Response:
+    """Scripted faults still pending."""
     return json_response({"faults": [r.to_json() for r in request.app[MOCK_STATE].faults.pending()]})
 
 
 async def add_faults(request: web.Request) -> web.Response:
+    """Script faults: {"status"?, "times"?, "method"?, "path"?, "delay_ms"?, "drop"?, "retry_after"?} or {"faults": [...]}."""
     state = request.app[MOCK_STATE]
     try:
         spec = await read_control_json(request)
@@ -116,15 +125,18 @@ async def add_faults(request: web.Request) -> web.Response:
 
 
 async def clear_faults(request: web.Request) -> web.Response:
+    """Remove every pending fault."""
     request.app[MOCK_STATE].faults.clear()
     return json_response({"faults": []})
 
 
 async def get_clock(request: web.Request) -> web.Response:
+    """The mock clock: now_ms, offset_ms, frozen."""
     return json_response(request.app[MOCK_STATE].clock.state().to_json())
 
 
 async def set_clock(request: web.Request) -> web.Response:
+    """Move the mock clock: {"offset_ms"} or {"now_ms"}, optionally "frozen": true; {"reset": true} restores it."""
     clock = request.app[MOCK_STATE].clock
     try:
         spec = await read_control_json(request, default={})

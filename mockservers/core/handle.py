@@ -8,7 +8,7 @@ same objects the control API serves, so what a test sees is what
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Iterable
+from typing import Any, Generic, Iterable, TypeVar
 
 from .clock import ClockState
 from .faults import FaultRule
@@ -17,9 +17,16 @@ from .runner import RunningMock
 from .state import MockState
 from .store import StoredMessage
 
+ModelT_co = TypeVar("ModelT_co", covariant=True)
+"""The provider's model type: ``MockHandle[AutoSendModel]`` (``sealmail.AutoSendMock``) types ``.model``."""
 
-class MockHandle:
-    """A started provider mock: its URL, config, journal, messages and knobs."""
+
+class MockHandle(Generic[ModelT_co]):
+    """A started provider mock: its URL, config, journal, messages and knobs.
+
+    Generic over the provider's model, so ``.model`` is typed: annotate a fixture with the
+    per-provider alias (``sealmail.AutoSendMock``, ...) or ``MockHandle[Any]`` for any provider.
+    """
 
     def __init__(self, running: RunningMock) -> None:
         self._running = running
@@ -45,9 +52,10 @@ class MockHandle:
         return describe(self.state, self.url)
 
     @property
-    def model(self) -> Any:
-        """The provider's model object, for provider-specific helpers."""
-        return self.state.model
+    def model(self) -> ModelT_co:
+        """The provider's model object, for provider-specific helpers (``autosend_mock.model.rotate()``)."""
+        model: ModelT_co = self.state.model
+        return model
 
     # --- inspection -------------------------------------------------------
     def requests(self, *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
@@ -112,6 +120,18 @@ class MockHandle:
 
     def now_ms(self) -> int:
         return self.state.clock.now_ms()
+
+    def conformance_report(self) -> Any:
+        """Which conformance requirements the traffic so far met, judged from this mock's journal alone.
+
+        A :class:`sealmail.conformance.framework.Report` (``.table()``, ``.failures()``, ``.to_json()``);
+        requirements that need a scripted scenario are reported as not evaluated. The same judgement as
+        ``sealmail conformance check PROVIDER --url URL``.
+        """
+        from sealmail.conformance.traffic import check_traffic  # the conformance package builds on this one
+
+        entries = [entry.to_json() for entry in self.requests()]
+        return check_traffic(self.state.provider.id, entries, self.config, source=f"traffic at {self.url}")
 
     # --- assertions that explain themselves ------------------------------
     def explain(self, entries: Iterable[JournalEntry] | None = None) -> str:

@@ -22,6 +22,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from .context import json_response
 from .control import control_error
+from .control_index import unknown_control_call
 from .errors import Rejection
 from .exposure import SECURITY_HEADERS, Refusal, exposure_of
 from .journal import JournalEntry
@@ -117,6 +118,8 @@ async def _guarded_control(request: web.Request, handler: Handler) -> web.Stream
         return response
     try:
         return await handler(request)  # the handlers' own read() returns the cached body
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # the catch-all route: no such control call
+        return unknown_control_call(request, error)
     except web.HTTPException as http_error:
         http_error.headers.update(SECURITY_HEADERS)
         raise

@@ -22,7 +22,7 @@ class MockPool:
     def __init__(self, host: str = DEFAULT_HOST) -> None:
         self.host = host
         self._thread: ServerThread | None = None
-        self._handles: dict[str, MockHandle] = {}
+        self._handles: dict[str, MockHandle[Any]] = {}
         self._lock = threading.Lock()
 
     def _server_thread(self) -> ServerThread:
@@ -30,7 +30,7 @@ class MockPool:
             self._thread = ServerThread()
         return self._thread
 
-    def acquire(self, provider_id: str, **settings: Any) -> MockHandle:
+    def acquire(self, provider_id: str, **settings: Any) -> MockHandle[Any]:
         """A freshly reset mock of ``provider_id`` with ``settings`` applied."""
         key = provider_id + json.dumps(settings, sort_keys=True, default=repr)
         with self._lock:

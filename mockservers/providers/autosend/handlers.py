@@ -185,7 +185,7 @@ async def retire_key(request: web.Request) -> web.Response:
 
 
 async def import_key(request: web.Request) -> web.Response:
-    """``POST /__mock__/keys/import`` ``{"jwk": {<RSA private JWK with kid>}, "active": true}``."""
+    """``POST /__mock__/keys/import`` ``{"jwk": {<RSA private JWK with kid>}, "active": true}``: add your own key to the ring."""
     model = request.app[MODEL]
     try:
         body = await read_control_json(request, default={})
@@ -221,9 +221,11 @@ async def script_errors(request: web.Request) -> web.Response:
 
 
 async def list_scripted(request: web.Request) -> web.Response:
+    """Scripted API errors still pending."""
     return ctx.json_response({"pending": request.app[MODEL].scripted_pending()})
 
 
 async def clear_scripted(request: web.Request) -> web.Response:
+    """Drop every scripted API error."""
     request.app[MODEL].clear_scripted()
     return ctx.json_response({"pending": []})

@@ -29,10 +29,12 @@ def add_control_routes(app: web.Application) -> None:
 
 
 async def list_credentials(request: web.Request) -> web.Response:
+    """Every credential: access key, secret key, state."""
     return json_response({"credentials": [c.to_json() for c in request.app[MODEL].credentials()]})
 
 
 async def add_credential(request: web.Request) -> web.Response:
+    """Add a credential {"accessKey"?, "secretKey"?, "state"?} (generated keys if absent); 201."""
     try:
         spec_ = await _object(request)
         access_key = _optional_str(spec_, "accessKey")
@@ -45,12 +47,14 @@ async def add_credential(request: web.Request) -> web.Response:
 
 
 async def remove_credential(request: web.Request) -> web.Response:
+    """Remove a credential; its access key becomes unknown."""
     if not request.app[MODEL].remove_credential(request.match_info["accessKey"]):
         return control_error("no such access key", status=404)
     return json_response({"status": "ok"})
 
 
 async def add_template(request: web.Request) -> web.Response:
+    """Store a mail template {"templateSid", "title", "body", "name"?, "senderAddress"?, "senderName"?}."""
     try:
         spec_ = await _object(request)
         sid = spec_.get("templateSid")
@@ -69,6 +73,7 @@ async def add_template(request: web.Request) -> web.Response:
 
 
 async def set_mail_status(request: web.Request) -> web.Response:
+    """Force a mail's status {"status": "F"}; null restores the simulated status."""
     try:
         spec_ = await _object(request)
         status = spec_.get("status")

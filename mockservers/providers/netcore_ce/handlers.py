@@ -132,10 +132,12 @@ async def register_asset(request: web.Request) -> web.Response:
 
 
 async def list_assets(request: web.Request) -> web.Response:
+    """Registered assets and their eCodes."""
     return json_response({"assets": request.app[MODEL].assets()})
 
 
 async def delete_asset(request: web.Request) -> web.Response:
+    """Remove an asset; its uploads are refused from then on."""
     asset = request.match_info["asset"]
     if not request.app[MODEL].remove(asset):
         return control_error(f"unknown asset {asset!r}", status=404)

@@ -56,10 +56,12 @@ async def register_company(request: web.Request) -> web.Response:
 
 
 async def list_companies(request: web.Request) -> web.Response:
+    """Registered companies: API id, domains, key."""
     return json_response({"companies": [c.to_json() for c in request.app[MODEL].companies.all()]})
 
 
 async def delete_company(request: web.Request) -> web.Response:
+    """Remove a company; its tokens are refused from then on."""
     company_id = request.match_info["companyApiId"]
     if not request.app[MODEL].companies.remove(company_id):
         return control_error(f"no company {company_id!r}", status=404)
@@ -67,11 +69,13 @@ async def delete_company(request: web.Request) -> web.Response:
 
 
 async def list_emails(request: web.Request) -> web.Response:
+    """Stored emails (drafts and sent), oldest first."""
     model = request.app[MODEL]
     return json_response({"emails": [e.to_json() for e in model.emails()], "evicted": model.evicted_emails})
 
 
 async def get_email(request: web.Request) -> web.Response:
+    """One stored email with its attachments."""
     email = request.app[MODEL].email(request.match_info["emailRef"])
     if email is None:
         return control_error("no such emailRef", status=404)
