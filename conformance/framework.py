@@ -17,13 +17,14 @@ import importlib
 import inspect
 import pkgutil
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Callable, Iterable, Literal, Protocol, Sequence
 
 from sealmail.mockservers.core import MockHandle, MockPool
 
 from .clients.http import BlockingRunner
+from .evidence import clip, payload_diff
 
 Severity = Literal["MUST", "SHOULD"]
 
@@ -41,9 +42,22 @@ class Requirement:
     severity: Severity
     source: str
     """Where it comes from: seed file and sentence, or fact-sheet line."""
+    documentation: str = ""
+    """The provider's public documentation page the seed was taken from (URL), set by :func:`documented`."""
+
+    @property
+    def citation(self) -> str:
+        """The source and, when known, the documentation page: what a report prints."""
+        return f"{self.source} ({self.documentation})" if self.documentation else self.source
 
     def to_json(self) -> dict[str, str]:
-        return {"id": self.id, "statement": self.statement, "severity": self.severity, "source": self.source}
+        return {"id": self.id, "statement": self.statement, "severity": self.severity, "source": self.source,
+                "documentation": self.documentation}
+
+
+def documented(requirements: Iterable[Requirement], url: str) -> tuple[Requirement, ...]:
+    """``requirements`` citing the documentation page ``url`` beside their seed or fact-sheet source."""
+    return tuple(replace(requirement, documentation=url) for requirement in requirements)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,18 @@ def judge(requirement_id: str, ok: bool, evidence_pass: str, evidence_fail: str)
     return Verdict(requirement_id, ok, evidence_pass if ok else evidence_fail)
 
 
+def judge_equal(requirement_id: str, expected: Any, actual: Any, what: str) -> Verdict:
+    """Pass when ``actual == expected`` (JSON types included), else fail naming each differing field.
+
+    Verdict and evidence come from the same comparison, so a pass can never sit
+    beside evidence of a difference.
+    """
+    differences = payload_diff(expected, actual)
+    if not differences:
+        return passed(requirement_id, f"{what} equals what was asked")
+    return failed(requirement_id, f"{what} differs: " + "; ".join(differences))
+
+
 class ClientFactory(Protocol):
     """Builds the client under test: ``factory(base_url, mock_config)``.
 
@@ -95,7 +121,7 @@ class Attempt:
         return self.error is None
 
     def describe(self) -> str:
-        return f"returned {self.value!r}"[:200] if self.ok else f"raised {type(self.error).__name__}: {self.error}"[:200]
+        return clip(f"returned {self.value!r}" if self.ok else f"raised {type(self.error).__name__}: {self.error}", 200)
 
 
 class ClientTimeout(Exception):
@@ -219,8 +245,7 @@ class Report:
         width = max((len(r.requirement.id) for r in self.results), default=10)
         lines = [f"{self.provider_id} conformance of {self.client}", f"{'requirement'.ljust(width)}  level   result  evidence"]
         for r in self.results:
-            evidence = " ".join(r.evidence.split())
-            lines.append(f"{r.requirement.id.ljust(width)}  {r.requirement.severity.ljust(6)}  {r.status.ljust(6)}  {evidence[:110]}")
+            lines.append(f"{r.requirement.id.ljust(width)}  {r.requirement.severity.ljust(6)}  {r.status.ljust(6)}  {clip(r.evidence, 110)}")
         counts = self.to_json()
         lines.append(
             f"{counts['passed']} passed, {counts['failed']} failed, {counts['not_evaluated']} not evaluated"

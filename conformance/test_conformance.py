@@ -27,7 +27,7 @@ def test_requirement(provider_id: str, requirement_id: str, severity: str, confo
     result = next(r for r in report.results if r.requirement.id == requirement_id)
     if result.passed is None:
         pytest.skip(f"not evaluated: {result.evidence}")
-    assert result.passed, f"{requirement_id} ({severity}) {result.requirement.statement}\n  evidence: {result.evidence}\n  source: {result.requirement.source}"
+    assert result.passed, f"{requirement_id} ({severity}) {result.requirement.statement}\n  evidence: {result.evidence}\n  source: {result.requirement.citation}"
 
 
 @pytest.mark.parametrize("provider_id", sorted(suites()))

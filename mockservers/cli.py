@@ -2,8 +2,9 @@
 
 Each provider listens on ``--port-base`` plus its offset (netcore-email +1,
 autosend +2, ncp-mailer +3, netcore-ce +4, stayprivate +5); ``--port-base 0``
-gives ephemeral ports. Binds 127.0.0.1 unless told otherwise. Ctrl-C or
-SIGTERM stops cleanly.
+gives ephemeral ports. The web inspector listens on the port base itself
+(``--no-inspector`` turns it off). Binds 127.0.0.1 unless told otherwise.
+Ctrl-C or SIGTERM stops cleanly.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .core.control import describe
 from .core.exposure import TOKEN_ENV, Exposure, ExposureError
 from .core.runner import DEFAULT_HOST, RunningMock
 from .core.settings_doc import SettingDoc, setting_docs
+from .inspector import start_inspector
 
 SERVE_DESCRIPTION = """\
 Run the provider mocks on 127.0.0.1 until Ctrl-C or SIGTERM. Each provider listens on
@@ -49,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, metavar="FILE", help='JSON file: {"<provider id>": {"<setting>": value}}')
     serve.add_argument("--set", action="append", default=[], metavar="ID.NAME=VALUE", help="override one setting (repeatable; settings listed below)")
     serve.add_argument("--json", action="store_true", help="print the start-up table as one JSON line")
+    serve.add_argument("--no-inspector", dest="inspector", action="store_false",
+                       help="do not serve the web inspector (default: at the port base, e.g. http://127.0.0.1:8100/)")
     serve.add_argument("--control-token", help=f"token every /__mock__/ call must carry (default: ${TOKEN_ENV}); required off loopback")
     serve.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="extra Host name to answer to (repeatable)")
     for provider in providers().values():
@@ -143,6 +147,7 @@ async def serve(
     out: TextIO,
     as_json: bool = False,
     stop: asyncio.Event | None = None,
+    inspector: bool = True,
     exposure: Exposure | None = None,
 ) -> None:
     """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives.
@@ -159,26 +164,32 @@ async def serve(
         except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
             pass
     running: list[RunningMock] = []
+    web_ui: RunningMock | None = None
     try:
         for provider_id in provider_ids:
             provider = known[provider_id]
             port = port_base + provider.port_offset if port_base else 0
             app = create_app(provider, settings.get(provider_id, {}))
             running.append(await start_mock(app, host, port, exposure=exposure))
-        print_table(running, out, as_json=as_json)
+        # The inspector forwards control calls without a token: served only where none is needed (docs/security.md).
+        if inspector and exposure.loopback and exposure.control_token is None:
+            web_ui = await start_inspector(running, host, port_base)
+        print_table(running, out, as_json=as_json, inspector_url=web_ui.url + "/" if web_ui else None)
         if not exposure.loopback:
             print(exposure_banner(exposure), file=sys.stderr, flush=True)
         await stop.wait()
     finally:
+        if web_ui is not None:
+            await web_ui.runner.cleanup()
         for mock in reversed(running):
             await mock.runner.cleanup()
 
 
-def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = False) -> None:
+def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = False, inspector_url: str | None = None) -> None:
     """One row per mock: provider, base URL, and the credentials to paste into an app."""
     rows = [describe(m.state, m.url) for m in running]
     if as_json:
-        out.write(json.dumps({"mocks": rows}) + "\n")
+        out.write(json.dumps({"mocks": rows, **({"inspector_url": inspector_url} if inspector_url else {})}) + "\n")
         out.flush()
         return
     width = max((len(r["provider"]) for r in rows), default=8)
@@ -192,6 +203,8 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
             if "\n" in shown:
                 shown = shown.splitlines()[0] + " ... (see /__mock__/config)"
             out.write(f"{'':{width}}    {key}: {shown}\n")
+    if inspector_url:
+        out.write(f"Inspector: {inspector_url}\n")
     out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...). Ctrl-C stops.\n")
     out.flush()
 
@@ -201,7 +214,7 @@ def exposure_banner(exposure: Exposure) -> str:
     return (
         f"WARNING: listening on {exposure.bind_host}: every machine that can reach this address can call the mocks. "
         "The control API (/__mock__/: keys, credentials, reset, faults) requires the control token "
-        "(Authorization: Bearer <token> or X-Sealmail-Token). Test keys only; see docs/security.md."
+        "(Authorization: Bearer <token> or X-Sealmail-Token); the web inspector is not served. Test keys only; see docs/security.md."
     )
 
 
@@ -235,9 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail("sealmail serve", str(error))
     raise_open_file_limit()  # each connection is a file descriptor (core/connections.py)
     try:
-        asyncio.run(
-            serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json, exposure=exposure)
-        )
+        asyncio.run(serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout,
+                          as_json=args.json, inspector=args.inspector, exposure=exposure))
     except OSError as error:
         print(f"sealmail serve: cannot start: {error}", file=sys.stderr)
         return 1

@@ -485,7 +485,10 @@ def bounded_retry_on_5xx(ctx: CheckContext) -> Iterator[Verdict]:
     ctx.mock.fault(503, times=6, path=UPLOAD_PATH)
     ctx.attempt(ctx.client.upload, sample_events(), AES_256_CBC_BASE64)
     entries = _uploads(ctx)
-    if len(entries) <= 1:
+    if not entries:
+        yield not_evaluated("CE-RETRY-BOUNDED", "the client sent no request, so there was nothing to retry")
+        return
+    if len(entries) == 1:
         yield passed("CE-RETRY-BOUNDED", "does not retry 5xx")
         return
     gaps = [b.time_ms - a.time_ms for a, b in zip(entries, entries[1:])]

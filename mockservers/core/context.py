@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from .diagnosis import Diagnosis, diagnose_after_answer as schedule_diagnosis
 from .journal import JournalEntry
-from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
+from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
 from .store import StoredMessage
 
 T = TypeVar("T")
@@ -47,7 +48,11 @@ def warn(request: web.Request, warning: str) -> None:
 
 
 def store_message(request: web.Request, *, message_id: str, kind: str, payload: Any, **meta: Any) -> StoredMessage:
-    """Keep an accepted message and link it to this request's journal entry."""
+    """Keep an accepted message and link it to this request's journal entry.
+
+    Not kept when the mock was reset while this request was in flight: the
+    message belongs to the test before the reset.
+    """
     state = request.app[MOCK_STATE]
     current = request[JOURNAL_ENTRY]
     message = StoredMessage(
@@ -58,9 +63,18 @@ def store_message(request: web.Request, *, message_id: str, kind: str, payload: 
         payload=payload,
         meta=meta,
     )
-    state.store.add(message)
+    state.add_message(message, request.get(REQUEST_GENERATION, state.generation))
     current.message_ids.append(message_id)
     return message
+
+
+def diagnose_after_answer(request: web.Request, diagnosis: Diagnosis) -> None:
+    """Add ``diagnosis()``'s hint to this request's journal detail once the answer is sent.
+
+    For hints that cost work only failing requests would do (so, run before the
+    answer, would show in its timing): see :mod:`.diagnosis`.
+    """
+    schedule_diagnosis(request, diagnosis, request.app[MOCK_STATE].diagnoses)
 
 
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)

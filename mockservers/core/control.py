@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import diagnosis
 from .context import json_response
 from .control_index import INDEX_PATH, control_index
 from .faults import FaultRule, FaultSpecError
@@ -59,6 +60,7 @@ def control_error(message: str, status: int = 400) -> web.Response:
     return json_response({"error": message}, status=status)
 
 
+
 async def health(request: web.Request) -> web.Response:
     """Readiness: answers {"provider", "status": "ok"} once the mock listens."""
     return json_response({"provider": request.app[MOCK_STATE].provider.id, "status": "ok"})
@@ -72,6 +74,7 @@ async def config(request: web.Request) -> web.Response:
 async def requests(request: web.Request) -> web.Response:
     """The journal: every request with its outcome and reason (?outcome=rejected filters)."""
     state = request.app[MOCK_STATE]
+    await state.diagnoses.wait_idle_async(diagnosis.WAIT_S)  # details complete, as MockHandle.requests()
     entries = state.journal.entries()
     outcome = request.query.get("outcome")
     if outcome:
@@ -81,6 +84,7 @@ async def requests(request: web.Request) -> web.Response:
             "requests": [e.to_json() for e in entries],
             "recorded": state.journal.recorded,
             "evicted": state.journal.evicted,
+            "discarded_after_reset": state.discarded_after_reset,
         }
     )
 

@@ -40,6 +40,10 @@ class MockPool:
                 handle = MockHandle(self._server_thread().start(app, self.host, 0))
                 self._handles[key] = handle
         handle.reset()
+        # Requests the previous test abandoned (a delay fault, a slow handler) are cancelled
+        # by the reset; wait until they are gone so none finishes during this test.
+        if handle.state.in_flight():
+            self._server_thread().call(handle.state.settle())
         return handle
 
     def close(self) -> None:

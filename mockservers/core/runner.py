@@ -73,6 +73,14 @@ async def start_mock(
     return RunningMock(app=app, runner=runner, url=f"http://{shown}:{bound_port}", host=bound_host, port=bound_port)
 
 
+async def _cancel_remaining_tasks() -> None:
+    current = asyncio.current_task()
+    remaining = [task for task in asyncio.all_tasks() if task is not current]
+    for task in remaining:
+        task.cancel()
+    await asyncio.gather(*remaining, return_exceptions=True)
+
+
 class ServerThread:
     """An event loop in a daemon thread that hosts mock apps until stopped."""
 
@@ -117,6 +125,9 @@ class ServerThread:
             return
         for running in reversed(list(self._running)):
             self.stop_mock(running)
+        # Whatever still runs (a request a client abandoned mid-delay) is cancelled and
+        # awaited here, so closing the loop never destroys a pending task.
+        self.call(_cancel_remaining_tasks())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()

@@ -229,7 +229,7 @@ async def test_control_requests_are_not_journaled_or_faulted(netcore: TestClient
     _state(netcore).faults.add(_rule(status=500))
     assert (await netcore.get("/__mock__/health")).status == 200
     body = await (await netcore.get("/__mock__/requests")).json()
-    assert body == {"requests": [], "recorded": 0, "evicted": 0}
+    assert body == {"requests": [], "recorded": 0, "evicted": 0, "discarded_after_reset": 0}
     assert len(_state(netcore).faults.pending()) == 1
 
 

@@ -11,10 +11,13 @@ reason goes to the journal only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core.diagnosis import Diagnosis
 from sealmail.mockservers.crypto import CryptoError, DecryptionFailed
+from sealmail.mockservers.crypto.jwe_hints import unwrap_failure_hint
 from sealmail.mockservers.crypto.jwe import JwePolicy, MalformedJwe, PlaintextTooLarge, UnsupportedJwe, decrypt, parse_compact
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
@@ -47,8 +50,13 @@ def policy_for(config: "AutoSendConfig") -> JwePolicy:
     )
 
 
-def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", ring: "KeyRing") -> OpenedBody:
-    """Decide plaintext or JWE, check the envelope, resolve the kid, decrypt, parse the JSON."""
+def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", ring: "KeyRing",
+              diagnose_later: Callable[[Diagnosis], None] | None = None) -> OpenedBody:
+    """Decide plaintext or JWE, check the envelope, resolve the kid, decrypt, parse the JSON.
+
+    ``diagnose_later`` receives journal-only diagnoses that must not run before
+    the answer (they would change its timing): the RSA-OAEP variant check.
+    """
     mode = _mode(headers.get(spec.HEADER_ENCRYPTION))
     body, error = _parse_json(raw)
     has_envelope = isinstance(body, dict) and spec.ENVELOPE_FIELD in body
@@ -66,7 +74,7 @@ def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", 
     if not has_envelope:
         return _plaintext(headers, body, error, config, warnings)
     assert isinstance(body, dict)
-    return _encrypted(headers, body, config, ring, warnings)
+    return _encrypted(headers, body, config, ring, warnings, diagnose_later)
 
 
 def _mode(value: str | None) -> str | None:
@@ -98,7 +106,7 @@ def _plaintext(headers: Mapping[str, str], body: Any, error: str | None, config:
 
 
 def _encrypted(headers: Mapping[str, str], body: dict[str, Any], config: "AutoSendConfig", ring: "KeyRing",
-               warnings: list[str]) -> OpenedBody:
+               warnings: list[str], diagnose_later: Callable[[Diagnosis], None] | None) -> OpenedBody:
     token = body[spec.ENVELOPE_FIELD]
     if not isinstance(token, str):
         raise Rejection(spec.INVALID_JWE, "encrypted_data_not_string", detail=f"encryptedData is a JSON {type(token).__name__}")
@@ -122,10 +130,16 @@ def _encrypted(headers: Mapping[str, str], body: dict[str, Any], config: "AutoSe
         plaintext = decrypt(jwe, key.private, policy_for(config))
     except UnsupportedJwe as failure:
         kind = spec.INVALID_JWE if config.header_policy_error == "invalid_jwe" else spec.DECRYPTION_FAILED
-        raise Rejection(kind, failure.reason, detail=failure.detail or None) from None
+        detail = failure.detail
+        if failure.reason == "alg_not_allowed" and jwe.alg == "RSA-OAEP":
+            detail += ("; RSA-OAEP is SHA-1 OAEP (the default of many JOSE libraries and Java's OAEPWithSHA-1AndMGF1Padding): "
+                       "set alg RSA-OAEP-256 and wrap with SHA-256 OAEP and MGF1-SHA-256")
+        raise Rejection(kind, failure.reason, detail=detail or None) from None
     except PlaintextTooLarge as failure:
         raise Rejection(spec.PAYLOAD_TOO_LARGE, failure.reason, detail=failure.detail or None) from None
     except DecryptionFailed as failure:
+        if failure.reason == "rsa_oaep_unwrap_failed" and diagnose_later is not None:
+            diagnose_later(partial(unwrap_failure_hint, key.private, jwe.encrypted_key, jwe.iv, jwe.ciphertext, jwe.tag, jwe.aad))
         raise Rejection(spec.DECRYPTION_FAILED, failure.reason, detail=failure.detail or None) from None
     except CryptoError as failure:  # any other crypto refusal is still a decryption failure to the caller
         raise Rejection(spec.DECRYPTION_FAILED, failure.reason, detail=failure.detail or None) from None

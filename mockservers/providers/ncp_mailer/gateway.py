@@ -105,7 +105,8 @@ def authenticate(
     secret = credential.secret_key if credential is not None else _DECOY_SECRET
     uri = signed_uri(raw_uri, rules)
     valid = ncp_signature.verify(secret, method, uri, timestamp, access_key, signature)
-    diagnosis = None if valid else _diagnose(secret, method, uri, timestamp, access_key, signature)
+    hosts = [h for h in (headers.get("Host"), spec.API_HOST) if h]
+    diagnosis = None if valid else _diagnose(secret, method, uri, timestamp, access_key, signature, hosts)
     if credential is None:
         raise _fail("access_key_unknown", f"access key {access_key[:64]!r} is not known")
     if diagnosis is not None:
@@ -133,12 +134,15 @@ def _check_timestamp(text: str, now_ms: int, tolerance_ms: int) -> int:
     raise _fail("timestamp_future", f"timestamp is {-skew} ms ahead of the mock clock (tolerance {tolerance_ms} ms)")
 
 
-def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: str, signature: str) -> str:
+def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: str, signature: str, hosts: list[str]) -> str:
     """Journal-only: which common mistake reproduces the received signature, if any."""
-    explanation = ncp_signature.explain(secret, method, uri, timestamp, access_key, signature)
+    explanation = ncp_signature.explain(secret, method, uri, timestamp, access_key, signature,
+                                        hosts=hosts, region_prefixes=list(spec.REGION_PREFIXES.values()))
     expected_string = ncp_signature.string_to_sign(method, uri, timestamp, access_key)
     if explanation is None:
-        return f"no known variant reproduces it; expected string to sign {expected_string!r}"
+        return ("no common mistake reproduces it (checked: query string, trailing '?', percent-decoding, host in the URL, "
+                "another region's path, hex/URL-safe encoding, ISO-8859-1 secret): most likely another secret key, "
+                f"timestamp or access key than the ones sent; expected string to sign {expected_string!r}")
     return "; ".join(explanation.mistakes()) + f" (expected string to sign {expected_string!r})"
 
 

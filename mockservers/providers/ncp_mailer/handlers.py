@@ -14,6 +14,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.core.middleware import CONTROL_PREFIX
 
 from . import spec, views
@@ -97,7 +98,7 @@ async def create_mail_request(request: web.Request) -> web.Response:
     model = request.app[MODEL]
     if request.content_type != "application/json":
         raise MailerRejection(spec.UNSUPPORTED_MEDIA_TYPE, "content_type_not_json",
-                              details="Content-Type must be application/json", detail=f"Content-Type {request.content_type!r}")
+                              details="Content-Type must be application/json", detail=content_type_detail(request.headers))
     payload = parse_json(ctx.body(request))
     draft = validate(payload, templates=model.templates(), now_ms=model.clock.now_ms(), rules=model.config.draft_rules())
     for warning in draft.warnings:

@@ -13,13 +13,13 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "ncp-mailer"
 
-API_HOSTS = ("mail.apigw.ntruss.com",)
-"""seed, "Cloud Outbound Mailer API Endpoint": every region on ``mail.apigw.ntruss.com``;
-accepted in ``Host`` on API paths (/etc/hosts setups)."""
-
 # --- endpoints -------------------------------------------------------------------
 REGION_PREFIXES: dict[str, str] = {"KR": "/api/v1", "SGN": "/api/v1-sgn", "JPN": "/api/v1-jpn"}
 """seed, "Cloud Outbound Mailer API Endpoint": one API under three regional prefixes."""
+API_HOST = "mail.apigw.ntruss.com"
+"""seed: the provider's API domain (a client that signs the whole URL puts it in the string to sign)."""
+API_HOSTS = (API_HOST,)
+"""Every region is on ``API_HOST``; accepted in ``Host`` on API paths (/etc/hosts setups, core/exposure.py)."""
 
 MAILS = "/mails"
 """seed: ``POST https://mail.apigw.ntruss.com/api/v1/mails`` (createMailRequest)."""

@@ -41,8 +41,9 @@ class NetcoreCeConfig(MockConfig):
     """Reject a Content-Type other than application/json (seed Step 3 curl sends it)."""
     strict_key_alphabet: bool = True
     """CBC keys/IVs only from [A-Za-z0-9] as the provider's generator prints; False: any visible ASCII."""
-    hex_case: str = "lower"
-    """11257 ciphertext hex: ``lower`` (Python's ``.hex()``, strict) or ``any`` (also upper case)."""
+    hex_case: str = "any"
+    """11257 ciphertext hex: ``any`` (upper case too, with a journal warning; the fact sheet leaves the
+    case open and common hex decoders take both) or ``lower`` (only what Python's ``.hex()`` prints)."""
     timestamp_format: str = "utc_z"
     """``utc_z`` (seed: UTC, ``...Z``) or ``iso8601`` (also ``+05:30`` offsets, older provider docs)."""
     activity_sources: str = "web,app"

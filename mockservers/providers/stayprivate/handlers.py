@@ -15,6 +15,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.crypto.jwt import peek
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
@@ -99,7 +100,7 @@ def read_json(request: web.Request) -> Any:
     model = request.app[MODEL]
     if model.config.require_content_type and request.content_type != spec.JSON_CONTENT_TYPE:
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_json",
-                        detail=f"Content-Type {request.headers.get('Content-Type')!r}, expected application/json")
+                        detail=content_type_detail(request.headers, spec.JSON_CONTENT_TYPE))
     raw = ctx.body(request)
     if not raw.strip():
         raise Rejection(spec.INVALID_JSON, "body_empty")
