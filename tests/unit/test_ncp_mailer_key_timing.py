@@ -25,9 +25,9 @@ def _work_done(monkeypatch: pytest.MonkeyPatch, *, key: str, secret: str) -> tup
     for name in ("verify", "explain"):
         original = getattr(ncp_signature, name)
 
-        def spy(*args: Any, _original: Any = original, _name: str = name) -> Any:
+        def spy(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
             calls.append((_name, len(args[0])))  # which step ran, and on a secret of what length
-            return _original(*args)
+            return _original(*args, **kwargs)
 
         monkeypatch.setattr(ncp_signature, name, spy)
     try:
