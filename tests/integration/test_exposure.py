@@ -286,27 +286,29 @@ def test_serve_refuses_a_non_loopback_bind_without_a_token(monkeypatch: pytest.M
     assert "--control-token" in line and "SEALMAIL_CONTROL_TOKEN" in line
 
 
-def _serve_once(exposure: Exposure | None) -> None:
-    """Run ``serve`` on loopback until its start-up table is printed."""
+def _serve_once(exposure: Exposure | None) -> str:
+    """Run ``serve`` on loopback until its start-up table is printed; return the table."""
+    table = io.StringIO()
 
     async def run() -> None:
         stop = asyncio.Event()
-
-        class Table(io.StringIO):
-            def flush(self) -> None:  # the table is complete: stop serving
-                stop.set()
-
-        await cli.serve(["netcore-email"], host="127.0.0.1", port_base=0, settings={}, out=Table(), stop=stop, exposure=exposure)
+        table.flush = stop.set  # type: ignore[method-assign]  # the table is complete: stop serving
+        await cli.serve(["netcore-email"], host="127.0.0.1", port_base=0, settings={}, out=table, stop=stop, exposure=exposure)
 
     asyncio.run(run())
+    return table.getvalue()
 
 
 def test_serve_prints_the_exposure_of_a_non_loopback_guard(capsys: pytest.CaptureFixture[str]) -> None:
     _serve_once(Exposure.for_bind("0.0.0.0", control_token="t"))  # a network bind's guard; the socket stays on loopback
     (banner,) = capsys.readouterr().err.splitlines()
     assert banner.startswith("WARNING: listening on 0.0.0.0") and "Authorization: Bearer" in banner
-    _serve_once(None)
+    assert "Inspector:" in _serve_once(None)
     assert capsys.readouterr().err == ""
+
+
+def test_the_inspector_is_not_served_where_its_calls_would_need_a_token() -> None:
+    assert "Inspector:" not in _serve_once(Exposure.for_bind("127.0.0.1", control_token="t"))
 
 
 # --- attachments served back by the control API -------------------------------------------------
