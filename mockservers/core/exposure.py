@@ -155,6 +155,20 @@ class Exposure:
             )
         parsed = _HOST_VALUE.fullmatch(values[0])
         name = None if parsed is None else (parsed["v6"] or parsed["name"]).lower()
+        target = request.raw_path
+        if not target.startswith("/") and "://" in target:
+            # RFC 9112 section 3.2.2: an absolute-form target's authority replaces Host.
+            try:
+                authority = (URL(target).raw_host or "").lower()
+            except ValueError:
+                authority = ""
+            if authority not in allowed:
+                return Refusal(
+                    421,
+                    "host_not_allowed",
+                    f"absolute request target names {authority[:100]!r}",
+                    f"send the path only (origin-form, RFC 9112 section 3.2.1) to a name in: {shown}",
+                )
         if name is None or name not in allowed:
             return Refusal(
                 421,

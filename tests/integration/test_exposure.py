@@ -91,6 +91,15 @@ def test_a_request_without_host_or_with_two_is_refused(netcore_email_mock: MockH
     assert status == 400 and b"api_key" not in body
 
 
+def test_an_absolute_request_target_must_name_the_mock_too(netcore_email_mock: MockHandle) -> None:
+    status, _, body = _raw(netcore_email_mock.url, b"GET http://rebind.attacker.example/__mock__/config HTTP/1.1\r\n"
+                                                   b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert status == 421 and b"absolute request target" in body
+    status, _, _ = _raw(netcore_email_mock.url, b"GET http://localhost:1/__mock__/health HTTP/1.1\r\n"
+                                                b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert status == 200
+
+
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_provider_paths_refuse_a_foreign_host_in_the_providers_shape(provider_id: str, any_mock: MockHandle) -> None:
     method, path = FIRST_API_PATH[provider_id]
