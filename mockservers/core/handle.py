@@ -8,6 +8,7 @@ same objects the control API serves, so what a test sees is what
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any, Generic, Iterable, TypeVar
 
 from . import diagnosis
@@ -30,8 +31,14 @@ class MockHandle(Generic[ModelT_co]):
     per-provider alias (``sealmail.AutoSendMock``, ...) or ``MockHandle[Any]`` for any provider.
     """
 
-    def __init__(self, running: RunningMock) -> None:
+    def __init__(self, running: RunningMock, *, ca_file: Path | str | None = None) -> None:
         self._running = running
+        self._ca_file = str(ca_file) if ca_file is not None else None
+
+    @property
+    def ca_file(self) -> str | None:
+        """The CA certificate to trust for an HTTPS mock (``tls=True``), e.g. ``requests.post(url, verify=handle.ca_file)``."""
+        return self._ca_file
 
     @property
     def state(self) -> MockState:
@@ -43,7 +50,7 @@ class MockHandle(Generic[ModelT_co]):
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:40123`` (no trailing slash)."""
+        """Base URL, e.g. ``http://127.0.0.1:40123`` (``https://`` with ``tls=True``; no trailing slash)."""
         return self._running.url
 
     @property

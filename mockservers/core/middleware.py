@@ -25,6 +25,7 @@ from .control import control_error
 from .control_index import unknown_control_call
 from .errors import Rejection
 from .exposure import SECURITY_HEADERS, Refusal, exposure_of
+from .headers import check_singleton_headers
 from .journal import JournalEntry
 from .diagnosis import run_deferred_diagnoses
 from .provider import MockConfig, Provider
@@ -152,8 +153,12 @@ async def _guarded_control(request: web.Request, handler: Handler) -> web.Stream
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # the catch-all route: no such control call
         return unknown_control_call(request, error)
     except web.HTTPException as http_error:
-        http_error.headers.update(SECURITY_HEADERS)
-        raise
+        if http_error.status < 400:
+            http_error.headers.update(SECURITY_HEADERS)
+            raise
+        # Any other HTTP error of a control handler: JSON like every other control answer, not aiohttp's text.
+        return control_error(f"{http_error.status} {http_error.reason}: {request.method} {request.path[:200]}",
+                             status=http_error.status)
 
 
 async def _dispatch(
@@ -172,6 +177,7 @@ async def _dispatch(
         if expectation is not None and expectation.lower() != "100-continue":
             # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
             raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
+        check_singleton_headers(request.headers, provider.singleton_headers)
         response = await handler(request)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)

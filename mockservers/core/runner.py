@@ -8,6 +8,7 @@ deadlock, and async tests on their own loop work the same way.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -41,9 +42,14 @@ class RunningMock:
 
 
 async def start_mock(
-    app: web.Application, host: str = DEFAULT_HOST, port: int = 0, *, exposure: Exposure | None = None
+    app: web.Application,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    ssl_context: ssl.SSLContext | None = None,
+    *,
+    exposure: Exposure | None = None,
 ) -> RunningMock:
-    """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop.
+    """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop; HTTPS with ``ssl_context``.
 
     ``exposure`` guards who may call it (core/exposure.py); by default the guard
     for ``host`` without a token, which refuses (``ExposureError``) a
@@ -62,7 +68,7 @@ async def start_mock(
         max_connections=config.max_connections,
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
+    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
     try:
         await site.start()
     except BaseException:
@@ -70,7 +76,8 @@ async def start_mock(
         raise
     bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    return RunningMock(app=app, runner=runner, url=f"http://{shown}:{bound_port}", host=bound_host, port=bound_port)
+    scheme = "https" if ssl_context is not None else "http"
+    return RunningMock(app=app, runner=runner, url=f"{scheme}://{shown}:{bound_port}", host=bound_host, port=bound_port)
 
 
 async def _cancel_remaining_tasks() -> None:
@@ -107,10 +114,16 @@ class ServerThread:
         return future.result(timeout)
 
     def start(
-        self, app: web.Application, host: str = DEFAULT_HOST, port: int = 0, *, exposure: Exposure | None = None
+        self,
+        app: web.Application,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        exposure: Exposure | None = None,
     ) -> RunningMock:
         """Serve ``app`` on this thread's loop; returns once it accepts connections."""
-        running = self.call(start_mock(app, host, port, exposure=exposure))
+        running = self.call(start_mock(app, host, port, ssl_context, exposure=exposure))
         self._running.append(running)
         return running
 

@@ -65,7 +65,7 @@ def test_api_mocks_and_proxy_reach_every_control_api(served: Served) -> None:
     assert unknown.status_code == 404 and "nope" in unknown.json()["error"]
     # Errors of the control API come back as they are.
     bad = requests.post(served.url + "/p/netcore-email/__mock__/faults", data="{", headers={"Content-Type": "application/json"}, timeout=5)
-    assert bad.status_code == 400 and "not JSON" in bad.json()["error"]
+    assert bad.status_code == 400 and "JSON" in bad.json()["error"]
 
 
 def events(served: Served) -> Iterator[dict[str, Any]]:
@@ -130,4 +130,14 @@ def test_serve_starts_the_inspector_at_the_port_base(serve: type[ServeProcess]) 
 def test_serve_without_inspector(serve: type[ServeProcess]) -> None:  # noqa: F811
     server = serve("--provider", "netcore-email", "--port-base", "0", "--json", "--no-inspector")
     assert "inspector_url" not in json.loads(server.line())
+    assert server.terminate() == 0
+
+
+def test_inspector_reaches_https_mocks_with_the_local_ca(serve: type[ServeProcess], tmp_path: Any) -> None:  # noqa: F811
+    server = serve("--provider", "netcore-email", "--port-base", "0", "--json", "--tls", "--data-dir", str(tmp_path), "--quiet")
+    started = json.loads(server.line())
+    [mock] = started["mocks"]
+    assert mock["base_url"].startswith("https://") and started["ca_file"].startswith(str(tmp_path))
+    health = requests.get(started["inspector_url"] + "p/netcore-email/__mock__/health", timeout=10)
+    assert health.status_code == 200 and health.json()["status"] == "ok"  # the proxy trusted the mock's certificate
     assert server.terminate() == 0

@@ -10,7 +10,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.auth import check_bearer_key
@@ -162,6 +162,29 @@ class NetcoreCeModel:
             while len(self._nonces) > self.config.nonce_memory:
                 self._nonces.popitem(last=False)
             return "fresh"
+
+    # --- persistence (serve --persist): the API key and the assets; the nonce memory is not kept ---
+    def snapshot(self) -> dict[str, Any]:
+        """The state ``serve --persist`` keeps across a restart (JSON-able)."""
+        with self._lock:
+            assets = {
+                asset: {str(ecode): {"cipher": c.cipher, "key": c.key_text, "iv": c.iv_text} for ecode, c in credentials.items()}
+                for asset, credentials in self._assets.items()
+            }
+            return {"api_key": self.api_key, "assets": assets}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot` (keys were checked when registered: parsed without the alphabet rule)."""
+        assets = {
+            asset: {
+                int(ecode): parse_cbc(c["key"], c["iv"], strict_alphabet=False) if c["cipher"] == "cbc" else parse_gcm(c["key"])
+                for ecode, c in credentials.items()
+            }
+            for asset, credentials in state["assets"].items()
+        }
+        with self._lock:
+            self.api_key = state["api_key"]
+            self._assets = assets
 
     def new_transaction_id(self) -> str:
         """32 lowercase hex characters (like the provider's ids in the seed)."""

@@ -80,6 +80,14 @@ class NetcoreEmailModel:
     def reset(self) -> None:
         self.api_key = self.config.api_key
 
+    def snapshot(self) -> dict[str, Any]:
+        """The state ``serve --persist`` keeps across a restart (JSON-able)."""
+        return {"api_key": self.api_key}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`."""
+        self.api_key = state["api_key"]
+
     def authenticate(self, authorization: str | None, legacy_api_key: str | None) -> None:
         """Bearer API key (seed: ``Authorization: Bearer <YOUR_API_KEY>``)."""
         if authorization is None and legacy_api_key is None:
@@ -175,10 +183,11 @@ def _decode_header(value: str | None, kind: Any, name: str, size: int) -> bytes:
     return raw
 
 
-def parse_payload(plaintext: bytes) -> Any:
-    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``), strictly (RFC 8259)."""
+def parse_payload(plaintext: bytes, warn: Callable[[str], None] | None = None) -> Any:
+    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``), strictly (RFC 8259);
+    ``warn`` hears of repeated member names."""
     try:
-        return parse_json_bytes(plaintext, prefix="payload")
+        return parse_json_bytes(plaintext, prefix="payload", warn=warn)
     except JsonBodyError as error:
         raise Rejection(spec.INVALID_JSON, error.reason, detail=error.detail) from None
 
