@@ -14,6 +14,77 @@ API_HOSTS: tuple[str, ...] = ("api.stayprivate.com",)
 """The real API host names (seed 004: https://api.stayprivate.com/1.0/emails/...); the TLS leaf certificate carries them,
 and ``Host`` may name them on API paths (/etc/hosts setups, core/exposure.py)."""
 
+# --- paths (seed, "Methods"; base https://api.stayprivate.com) ---------------
+API_BASE = "/1.0/emails"
+PREPARE_NEW_PATH = API_BASE + "/prepare"
+"""seed: ``POST /1.0/emails/prepare``: prepare a new email."""
+PREPARE_DRAFT_PATH = API_BASE + "/{emailRef}/prepare"
+"""seed: ``POST /1.0/emails/<emailRef>/prepare``: save a new draft of a prepared email."""
+UPLOAD_NEW_PATH = API_BASE + "/{emailRef}/attachments/upload"
+"""seed: ``POST /1.0/emails/<emailRef>/attachments/upload``: a new attachment."""
+UPLOAD_REPLACE_PATH = API_BASE + "/{emailRef}/attachments/{fileRef}/upload"
+"""seed: ``POST /1.0/emails/<emailRef>/attachments/<fileRef>/upload``: update an uploaded attachment."""
+DELETE_ATTACHMENT_PATH = API_BASE + "/{emailRef}/attachments/{fileRef}"
+"""seed: ``DELETE /1.0/emails/<emailRef>/attachments/<fileRef>``."""
+SEND_NEW_PATH = API_BASE + "/send"
+"""seed: ``POST /1.0/emails/send``: one call, an email that was not prepared."""
+SEND_PREPARED_PATH = API_BASE + "/{emailRef}/send"
+"""seed: ``POST /1.0/emails/<emailRef>/send``: a prepared email."""
+
+COMPANIES_CONTROL_PATH = "/__mock__/companies"
+EMAILS_CONTROL_PATH = "/__mock__/emails"
+
+# --- headers (seed, "Typical Request Headers") ------------------------------
+HEADER_COMPANY_ID = "SP-Company-Api-Id"
+HEADER_AUTHORIZATION = "Authorization"
+BEARER_SCHEME = "bearer"
+"""seed: ``Authorization: Bearer <insert the JWT token>`` (scheme compared case-insensitively, RFC 9110 section 11.1)."""
+JSON_CONTENT_TYPE = "application/json"
+MULTIPART_CONTENT_TYPE = "multipart/form-data"
+
+# --- JWT (seed, "Required JWT Fields") ---------------------------------------
+DEFAULT_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+"""seed: ``alg: <RS256 or similar>``. [open] "similar" = every RSA JWS algorithm (RFC 7518
+sections 3.3, 3.5): the seed's key is RSA-2048 (``openssl genrsa ... 2048``), which
+verifies exactly these. ECDSA/EdDSA need another key type; HMAC and ``none`` are never allowed."""
+DEFAULT_LEEWAY_S = 30
+"""[open] clock skew tolerated on ``exp``/``nbf``/``iat``."""
+MIN_RSA_KEY_BITS = 2048
+"""seed: "generate an RSA2048 key pair"."""
+
+# --- bodies -----------------------------------------------------------------
+ATTACHMENT_FIELD = "emailAttachment"
+"""seed: "uploaded as an input file with id/name "emailAttachment""."""
+ESIGN_FIELD = "reqESignFlag"
+"""seed: "include and set to Y if the attachment requires e-signing. Set to N or omit"."""
+ESIGN_VALUES = frozenset({"Y", "N"})
+PREPARE_FIELDS = frozenset({"senderEmail", "emailSubject", "emailBody"})
+"""seed, Prepare Email: senderEmail (required), emailSubject, emailBody."""
+SEND_FIELDS = frozenset({"senderEmail", "emailSubject", "emailBody", "emailToList", "emailCcList", "emailBccList"})
+"""seed, Send Email: the six fields."""
+ADDRESS_LIST_FIELDS = ("emailToList", "emailCcList", "emailBccList")
+ADDRESS_SEPARATOR = ";"
+"""seed: "a semi-colon separated of email "To" recipients"."""
+SENT_STATUS = "S"
+"""seed: ``{"success": true, "data": {"status": "S"}}``."""
+
+DEFAULT_COMPANY_API_ID = "sealmail-test-company"
+DEFAULT_COMPANY_DOMAINS: tuple[str, ...] = ("example.com",)
+"""[open] reserved example domain (RFC 2606); senders ``anything@example.com`` are accepted."""
+DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+"""[open] 10 MiB per attachment."""
+DEFAULT_MAX_ATTACHMENTS = 20
+"""[open] attachments per email."""
+
+
+# --- error catalogue (seed: every failure is 401, 422 or 500 with
+# {"success": false, "error": {"code": <code>, "message": <message>}}).
+# [open] codes: stable snake_case strings chosen by sealmail.
+MISSING_CREDENTIALS = ErrorKind(
+    401, "missing_credentials", "The SP-Company-Api-Id header and an Authorization: Bearer <JWT> header are required"
+)
+UNAUTHORISED = ErrorKind(401, "unauthorised", "Invalid company API id or JWT")
+"""One kind for every other auth failure (unknown company, bad signature, claims...): no oracle."""
 
 INVALID_CONTENT_TYPE = ErrorKind(422, "invalid_content_type", "Unsupported Content-Type for this method")
 INVALID_JSON = ErrorKind(422, "invalid_json", "The request body is not a valid JSON object")
