@@ -40,7 +40,7 @@ def _start_server(extra: list[str], fd_limit: int) -> tuple[subprocess.Popen[str
         resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
 
     child = subprocess.Popen(
-        [sys.executable, "-m", "sealmail", "serve", "--provider", "netcore-email", "--port-base", "0", "--json", *extra],
+        [sys.executable, "-m", "sealmail", "serve", "--provider", "netcore-email", "--port-base", "0", "--json", "--quiet", "--no-inspector", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=limit_fds,
     )
     assert child.stdout is not None
