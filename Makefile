@@ -51,9 +51,11 @@ bench: venv
 fuzz: venv
 	SEALMAIL_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} SEALMAIL_FUZZ_REPORT=bench/fuzz-results.json $(PY) -m pytest tests/hardening/test_fuzz.py -q -s -p no:randomly $(PYTEST_ARGS)
 
-## make soak: concurrent clients with injected faults against every provider for SOAK_SECONDS (default 60).
+## make soak: concurrent clients with injected faults against every provider for SOAK_SECONDS (default 60),
+## then 2,000 half-sent requests against a server with 1,024 file descriptors (bench/hardening/slow_clients.py).
 soak: venv
 	SEALMAIL_SOAK_SECONDS=$${SOAK_SECONDS:-60} SEALMAIL_SOAK_REPORT=bench/soak-results.json $(PY) -m pytest tests/hardening/test_soak.py -q -s -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m bench.hardening.slow_clients
 
 ## make screenshots: rerun the inspector's browser tests, writing each view to docs/screenshots/*.png.
 screenshots: venv

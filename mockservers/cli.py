@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import textwrap
@@ -23,7 +24,9 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 from sealmail.argparsing import fail, parser_with_commands, plain_text
 
 from .core import MockConfig, create_app, providers, start_mock
+from .core.connections import raise_open_file_limit
 from .core.control import describe
+from .core.exposure import TOKEN_ENV, Exposure, ExposureError
 from .core.requestlog import LOG_FORMATS, RequestLog
 from .core.runner import DEFAULT_HOST, RunningMock, freeze_startup_objects, tune_allocator
 from .core.settings_doc import SettingDoc, setting_docs
@@ -64,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", type=Path, help="SQLite file for --persist (default: <data dir>/state.sqlite3)")
     serve.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="request log lines: text or json")
     serve.add_argument("--quiet", action="store_true", help="no request log")
+    serve.add_argument("--control-token", help=f"token every /__mock__/ call must carry (default: ${TOKEN_ENV}); required off loopback")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="extra Host name to answer to (repeatable)")
     _add_data_dir(serve)
     for provider in providers().values():
         hook = getattr(provider, "add_cli_arguments", None)
@@ -169,14 +174,17 @@ async def serve(
     log: RequestLog | None = None,
     persistence: Persistence | None = None,
     freeze: bool = False,
+    exposure: Exposure | None = None,
 ) -> None:
     """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives.
 
     ``tls``: serve HTTPS with a leaf of this CA; ``log``: one line per request;
     ``persistence``: state restored before start, saved as it changes and on stop;
     ``freeze``: hide the start-up objects from the garbage collector (a process that only serves).
+    ``exposure`` (default: ``Exposure.for_bind(host)``) guards the control API (docs/security.md).
     """
     known = providers()
+    exposure = exposure or Exposure.for_bind(host)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -194,14 +202,17 @@ async def serve(
             app = create_app(provider, settings.get(provider_id, {}))
             if persistence is not None:
                 persistence.attach(app)
-            running.append(await start_mock(app, host, port, context))
-        if inspector:
+            running.append(await start_mock(app, host, port, context, exposure=exposure))
+        # The inspector forwards control calls without a token: served only where none is needed (docs/security.md).
+        if inspector and exposure.loopback and exposure.control_token is None:
             client_ssl = tls.client_context() if tls is not None else None
             web_ui = await start_inspector(running, host, port_base, ssl=client_ssl)
         print_table(running, out, as_json=as_json, inspector_url=web_ui.url + "/" if web_ui else None,
                     ca_file=tls.cert_file if tls is not None else None)
         if freeze:
             freeze_startup_objects()
+        if not exposure.loopback:
+            print(exposure_banner(exposure), file=sys.stderr, flush=True)
         for mock in running if log is not None else ():
             log.attach(mock.state)
             mock.app[TENANTS].when_created(log.attach)  # tenants' requests are logged too
@@ -245,6 +256,15 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
     out.flush()
 
 
+def exposure_banner(exposure: Exposure) -> str:
+    """The warning a non-loopback bind prints: who can reach the mocks and what protects them."""
+    return (
+        f"WARNING: listening on {exposure.bind_host}: every machine that can reach this address can call the mocks. "
+        "The control API (/__mock__/: keys, credentials, reset, faults) requires the control token "
+        "(Authorization: Bearer <token> or X-Sealmail-Token); the web inspector is not served. Test keys only; see docs/security.md."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``sealmail serve|list``: exit 0 after a clean stop, 1 when a mock cannot start, 2 on usage errors."""
     args = build_parser().parse_args(argv)
@@ -271,13 +291,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as error:  # whatever a provider raises on these values, it is a usage error
             return fail("sealmail serve", f"bad settings for {provider_id}: {error}")
     try:
+        token = args.control_token or os.environ.get(TOKEN_ENV) or None
+        exposure = Exposure.for_bind(args.host, control_token=token, allowed_hosts=args.allow_host)
+    except ExposureError as error:
+        return fail("sealmail serve", str(error))
+    raise_open_file_limit()  # each connection is a file descriptor (core/connections.py)
+    try:
         tls = load_or_create_ca(args.data_dir) if args.tls else None
         persistence = _open_persistence(args) if args.persist or args.db else None
         log = None if args.quiet else RequestLog(sys.stdout, args.log_format)
         tune_allocator()
         asyncio.run(
             serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json,
-                  tls=tls, log=log, persistence=persistence, inspector=args.inspector, freeze=True)
+                  tls=tls, log=log, persistence=persistence, inspector=args.inspector, freeze=True, exposure=exposure)
         )
     except OSError as error:
         print(f"sealmail serve: cannot start: {error}", file=sys.stderr)

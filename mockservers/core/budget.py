@@ -140,6 +140,17 @@ class ByteBudgetQueue(Generic[T]):
             evicted += 1
         return evicted
 
+    def replace_newest(self, match: Callable[[T], bool], make: Callable[[T], T]) -> bool:
+        """Replace the newest item ``match`` accepts by ``make(item)`` (byte count adjusted); False if none."""
+        items = self._items
+        for index in range(len(items) - 1, -1, -1):
+            if match(items[index]):
+                old = items[index]
+                new = items[index] = make(old)
+                self.bytes += self._size(new) - self._size(old)
+                return True
+        return False
+
     def clear(self) -> None:
         self._items.clear()
         self.bytes = 0

@@ -122,7 +122,7 @@ async def messages(request: web.Request) -> web.Response:
 
 async def usage(request: web.Request) -> web.Response:
     """What the journal and the message store hold against their budgets (docs/memory.md)."""
-    state = request.app[MOCK_STATE]
+    state = request_state(request)
     journal, store = state.journal, state.store
     return json_response({
         "journal": {"entries": len(journal), "recorded": journal.recorded, "evicted": journal.evicted,

@@ -25,7 +25,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from .journal import JournalEntry
+from .journal import Journal, JournalEntry
 
 Diagnosis = Callable[[], "str | None"]
 """Returns a hint for the journal, or None when it has nothing to say."""
@@ -94,9 +94,9 @@ def diagnose_after_answer(request: web.Request, diagnosis: Diagnosis, pending: P
 
 
 async def run_deferred_diagnoses(
-    request: web.Request, response: web.StreamResponse, entry: JournalEntry, pending: PendingDiagnoses
+    request: web.Request, response: web.StreamResponse, entry: JournalEntry, pending: PendingDiagnoses, journal: Journal
 ) -> None:
-    """Send ``response`` now, then run the request's scheduled diagnoses and amend ``entry``."""
+    """Send ``response`` now, then run the request's scheduled diagnoses and amend ``entry`` in ``journal``."""
     scheduled = request.get(_DEFERRED)
     if not scheduled:
         return
@@ -108,11 +108,13 @@ async def run_deferred_diagnoses(
             pass  # the client is gone: the journal still deserves the hint
         started = time.perf_counter()
         hints = await asyncio.to_thread(_run_all, scheduled)
-        entry.details["diagnosis_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        added: dict[str, object] = {"diagnosis_ms": round((time.perf_counter() - started) * 1000, 3)}
+        detail = entry.detail
         if hints:
             hint = "; ".join(hints)
-            entry.details["diagnosis"] = hint
-            entry.detail = f"{entry.detail}; {hint}" if entry.detail else hint
+            added["diagnosis"] = hint
+            detail = f"{detail}; {hint}" if detail else hint
+        journal.amend(entry.id, detail=detail, details=added)
     finally:
         pending.done(len(scheduled))
 

@@ -246,6 +246,7 @@ class JournalEntry:
 
 _SLOTS = JournalEntry.__slots__
 _SIZE = _SLOTS.index("size")
+_ID = _SLOTS.index("id")
 _RECORD = record_getter(_SLOTS)
 
 
@@ -373,6 +374,24 @@ class Journal:
         """Bytes the kept entries count against ``max_bytes``."""
         with self._lock:
             return self._entries.bytes
+
+    def amend(self, entry_id: int, *, detail: str | None, details: Mapping[str, Any]) -> bool:
+        """Change a committed entry's ``detail`` and add ``details`` (a diagnosis that ran after the answer).
+
+        Committed entries are stored frozen, so the live object a handler held no longer reaches the
+        journal; this rebuilds the stored record. False when the entry was evicted or cleared meanwhile.
+        """
+
+        def amended(record: tuple[Any, ...]) -> tuple[Any, ...]:
+            entry = JournalEntry._from_record(record)
+            entry.detail = detail
+            entry._details = {**entry.details, **details}
+            entry.size = 0  # counted again, headers included
+            entry._freeze(self.note_bytes, self._entries.max_bytes)
+            return entry._record()
+
+        with self._lock:
+            return self._entries.replace_newest(lambda record: record[_ID] == entry_id, amended)
 
     def resume_ids(self, last_id: int) -> None:
         """Number the next entry ``last_id + 1`` (a journal restored from disk continues its ids)."""

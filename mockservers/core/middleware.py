@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -24,10 +24,12 @@ from .context import json_response
 from .control import control_error
 from .control_index import unknown_control_call
 from .errors import Rejection
+from .exposure import SECURITY_HEADERS, Refusal, exposure_of
 from .headers import check_singleton_headers
 from .journal import JournalEntry
 from .diagnosis import run_deferred_diagnoses
 from .offload import run_handler
+from .provider import MockConfig, Provider
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
 from .tenants import UnknownTenant, resolve_request_state, scope_control_request
 
@@ -80,7 +82,7 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[REQUEST_GENERATION] = generation
     committed = False
     try:
-        body, failure = await _read_whole_body(request, state.config.max_body_bytes)
+        body, failure = await _read_whole_body(request, state.config)
         # Answered in the provider's shape once the request is journaled.
         unreadable = None if failure is None else state.provider.reject_status(failure.status, failure.reason, detail=failure.detail)
         entry = state.journal.open(
@@ -109,7 +111,7 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
             raise
         _note_client_gone(request, entry)
         committed = state.commit(entry, generation)
-        await run_deferred_diagnoses(request, response, entry, state.diagnoses)
+        await run_deferred_diagnoses(request, response, entry, state.diagnoses, state.journal)
         return response
     finally:
         state.request_finished(task, generation, committed=committed)
@@ -131,11 +133,23 @@ def _note_client_gone(request: web.Request, entry: JournalEntry) -> None:
 
 
 async def _control(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A control request: read its body up front so a broken one is a JSON 400/413, not a 500."""
-    _, failure = await _read_whole_body(request, request.app[MOCK_STATE].config.max_body_bytes)
+    """A control request: guarded (core/exposure.py), body read up front so a broken one is a JSON 400/413."""
+    response = await _guarded_control(request, handler)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _guarded_control(request: web.Request, handler: Handler) -> web.StreamResponse:
+    refusal = exposure_of(request.app).check_control(request)
+    if refusal is not None:
+        response = control_error(f"{refusal.reason}: {refusal.detail}; {refusal.hint}", status=refusal.status)
+        response.headers.update(refusal.headers)
+        response.force_close()  # the body (if any) is not read
+        return response
+    _, failure = await _read_whole_body(request, request.app[MOCK_STATE].config)
     if failure is not None:
         response = control_error(failure.detail, status=failure.status)
-        if failure.status == 400:
+        if failure.status in (400, 408, 413):
             response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
         return response
     try:
@@ -147,6 +161,7 @@ async def _control(request: web.Request, handler: Handler) -> web.StreamResponse
         return unknown_control_call(request, error)
     except web.HTTPException as http_error:
         if http_error.status < 400:
+            http_error.headers.update(SECURITY_HEADERS)
             raise
         # Any other HTTP error of a control handler: JSON like every other control answer, not aiohttp's text.
         return control_error(f"{http_error.status} {http_error.reason}: {request.method} {request.path[:200]}",
@@ -159,6 +174,9 @@ async def _dispatch(
     entry = request[JOURNAL_ENTRY]
     provider = state.provider
     try:
+        refusal = exposure_of(request.app).check_api(request, provider.api_hosts)
+        if refusal is not None:
+            raise _refused(provider, refusal, entry)
         await _apply_fault(request, state)
         if unreadable is not None:
             raise unreadable
@@ -187,6 +205,13 @@ async def _dispatch(
     return response
 
 
+def _refused(provider: Provider[Any, Any], refusal: Refusal, entry: JournalEntry) -> Rejection:
+    """The exposure guard's refusal in the provider's shape; its hint goes to the journal."""
+    entry.details["hint"] = refusal.hint
+    base = provider.reject_status(refusal.status, refusal.reason, detail=refusal.detail)
+    return Rejection(base.kind, base.reason, detail=base.detail, headers=dict(refusal.headers))
+
+
 @dataclass(frozen=True)
 class _BodyFailure:
     status: int
@@ -194,19 +219,35 @@ class _BodyFailure:
     detail: str
 
 
-async def _read_whole_body(request: web.Request, limit: int) -> tuple[bytes, _BodyFailure | None]:
+async def _read_whole_body(request: web.Request, config: MockConfig) -> tuple[bytes, _BodyFailure | None]:
     """The whole body (cached by aiohttp), or why it cannot be had.
 
-    Over ``limit``: 413. A body the transfer or content coding cannot undo
-    (``Content-Encoding: gzip`` over bytes that are not gzip, a broken chunked
-    stream): 400. Provider and control requests alike.
+    A declared ``Content-Length`` over ``max_body_bytes`` is refused before a byte
+    is read (the expect handler sent no ``100 Continue`` for it); a longer body
+    found while reading: 413. A body the transfer or content coding cannot
+    undo (``Content-Encoding: gzip`` over bytes that are not gzip, a broken
+    chunked stream): 400. A body cut short by the client closing its side:
+    400 ``body_truncated`` (the answer may not reach it; the journal keeps it).
+    Not complete within ``body_timeout_s``: 408. Provider and control requests alike.
     """
+    limit = config.max_body_bytes
+    too_large = _BodyFailure(413, "body_too_large", f"body too large: exceeds max_body_bytes={limit}")
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        return b"", too_large
     try:
-        return await request.read(), None
+        async with asyncio.timeout(config.body_timeout_s):
+            return await request.read(), None
     except web.HTTPRequestEntityTooLarge:
-        return b"", _BodyFailure(413, "body_too_large", f"body too large: exceeds max_body_bytes={limit}")
+        return b"", too_large
+    except TimeoutError:
+        return b"", _BodyFailure(408, "body_timeout", f"body not complete within body_timeout_s={config.body_timeout_s}")
     except web.RequestPayloadError as error:
+        if isinstance(error.__cause__, ConnectionError) or "content length" in str(error).lower():
+            return b"", _BodyFailure(400, "body_truncated", f"body shorter than its Content-Length {declared}: {error}")
         return b"", _BodyFailure(400, "body_unreadable", f"body could not be decoded: {error}")
+    except ConnectionError as error:
+        return b"", _BodyFailure(400, "body_truncated", f"connection closed before the body was complete: {error}")
 
 
 async def _apply_fault(request: web.Request, state: MockState) -> None:

@@ -41,6 +41,14 @@ class MockConfig:
     offload_body_bytes: int = 32 * 1024
     """Requests with a body at least this big run their handler in a worker thread, so the event loop
     all mocks share keeps answering (core/offload.py); 0 keeps every handler on the loop."""
+    header_timeout_s: float = 10.0
+    """A request head must arrive whole within this time of its first byte (core/connections.py)."""
+    body_timeout_s: float = 30.0
+    """A request body must arrive whole within this time of its head; later is the provider's 408."""
+    idle_timeout_s: float = 15.0
+    """A connection with no complete request head this long after opening or its last answer is closed."""
+    max_connections: int = 512
+    """Open connections per mock; over it, a new one evicts the oldest idle or half-sent one."""
 
 
 class ProviderModel(Protocol):
@@ -70,7 +78,8 @@ class Provider(ABC, Generic[ConfigT, ModelT]):
     port_offset: ClassVar[int]
     """Port is ``--port-base`` plus this offset."""
     api_hosts: ClassVar[tuple[str, ...]] = ()
-    """The real API host names (``spec.API_HOSTS``): the ``--tls`` certificate is valid for them too."""
+    """The real API host names (``spec.API_HOSTS``): the ``--tls`` certificate is valid for them too,
+    and ``Host`` may name them on API paths (core/exposure.py)."""
     config_type: ClassVar[type[MockConfig]]
     model_key: web.AppKey[Any]
     """Typed application key under which the model is stored."""

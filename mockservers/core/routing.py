@@ -19,12 +19,30 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.http import HttpVersion11
 
+from .exposure import exposure_of
+from .middleware import CONTROL_PREFIX
+from .state import MOCK_STATE
+
 CONTINUE = "100-continue"
 
 
 async def expect_continue_only(request: web.Request) -> None:
-    """Send ``100 Continue`` for ``Expect: 100-continue``; leave any other value to the middleware."""
-    if request.version == HttpVersion11 and request.headers.get("Expect", "").lower() == CONTINUE:
+    """Send ``100 Continue`` for ``Expect: 100-continue``; leave any other value to the middleware.
+
+    RFC 9110 section 10.1.1: a server that will refuse the request anyway answers
+    with the final status instead of inviting the body. No ``100 Continue``, then,
+    for a declared ``Content-Length`` over ``max_body_bytes`` (the middleware
+    answers 413 without reading) or a request the exposure guard turns away.
+    """
+    if request.version != HttpVersion11 or request.headers.get("Expect", "").lower() != CONTINUE:
+        return
+    limit = request.app[MOCK_STATE].config.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return
+    guard = exposure_of(request.app)
+    control = request.path.startswith(CONTROL_PREFIX)
+    refusal = guard.check_control(request) if control else guard.check_api(request, request.app[MOCK_STATE].provider.api_hosts)
+    if refusal is None:
         await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
 

@@ -19,6 +19,9 @@ from typing import Any, Coroutine, TypeVar
 
 from aiohttp import web
 
+from .connections import GuardedAppRunner
+from .exposure import EXPOSURE, Exposure
+from .provider import MockConfig
 from .state import MOCK_STATE, MockState
 
 T = TypeVar("T")
@@ -42,10 +45,31 @@ class RunningMock:
 
 
 async def start_mock(
-    app: web.Application, host: str = DEFAULT_HOST, port: int = 0, ssl_context: ssl.SSLContext | None = None
+    app: web.Application,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    ssl_context: ssl.SSLContext | None = None,
+    *,
+    exposure: Exposure | None = None,
 ) -> RunningMock:
-    """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop; HTTPS with ``ssl_context``."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop; HTTPS with ``ssl_context``.
+
+    ``exposure`` guards who may call it (core/exposure.py); by default the guard
+    for ``host`` without a token, which refuses (``ExposureError``) a
+    non-loopback ``host``.
+    """
+    app[EXPOSURE] = exposure if exposure is not None else Exposure.for_bind(host)
+    state = app.get(MOCK_STATE)
+    config = state.config if state is not None else MockConfig()
+    runner = GuardedAppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=1.0,
+        keepalive_timeout=config.idle_timeout_s,
+        header_timeout=config.header_timeout_s,
+        max_connections=config.max_connections,
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
     try:
@@ -132,10 +156,16 @@ class ServerThread:
         return future.result(timeout)
 
     def start(
-        self, app: web.Application, host: str = DEFAULT_HOST, port: int = 0, ssl_context: ssl.SSLContext | None = None
+        self,
+        app: web.Application,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        exposure: Exposure | None = None,
     ) -> RunningMock:
         """Serve ``app`` on this thread's loop; returns once it accepts connections."""
-        running = self.call(start_mock(app, host, port, ssl_context))
+        running = self.call(start_mock(app, host, port, ssl_context, exposure=exposure))
         self._running.append(running)
         return running
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
+
+from sealmail.mockservers.core.journal import JournalEntry
 
 from bench.hardening.endpoints import provider_endpoints
 from bench.hardening.fuzz import FuzzTarget, Outcome
@@ -55,8 +56,9 @@ def test_judge_flags_a_server_error_and_a_foreign_error_shape() -> None:
         assert outcome.status == 500
         assert target.judge(outcome) == []  # scripted: the fault asked for it
         assert outcome.entry is not None
-        unscripted = Outcome(outcome.request, outcome.reply, None, dataclasses.replace(outcome.entry, reason="internal_error"),
-                             [], False, True)
+        relabelled = JournalEntry._from_record(outcome.entry._record())  # a copy (entries are rebuilt on read)
+        relabelled.reason = "internal_error"
+        unscripted = Outcome(outcome.request, outcome.reply, None, relabelled, [], False, True)
         assert any("unscripted status 500" in p for p in target.judge(unscripted))
 
         target.handle.fault(400)

@@ -36,7 +36,7 @@ def _post_routes(provider_id: str) -> list[str]:
 def _raw(url: str, head: bytes, body: bytes = b"") -> tuple[int, Any]:
     host, port = url.split("//", 1)[1].split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(head + b"Host: x\r\nConnection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        sock.sendall(head + b"Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
         data = b""
         while chunk := sock.recv(65536):
             data += chunk

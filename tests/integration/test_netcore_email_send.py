@@ -330,7 +330,7 @@ def test_non_utf8_header_bytes_are_a_clean_401(netcore_email_mock: MockHandle) -
     host, port = netcore_email_mock.url.removeprefix("http://").rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(
-            b"POST /v6/mail/send HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            b"POST /v6/mail/send HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
             b"Authorization: Bearer \xff\xfe\r\nContent-Length: 2\r\n\r\n{}"
         )
         reply = b""

@@ -163,7 +163,8 @@ def test_sealmail_ca_prints_the_trust_lines_and_the_path(tmp_path: Path, capsys:
 NODE_CLIENT = """
 const https = require("https");
 const [port, host] = process.argv.slice(1);
-https.get({host: "127.0.0.1", port: Number(port), path: "/__mock__/health", servername: host, headers: {Host: host}}, (reply) => {
+// The certificate is checked against servername; Host names the mock by a loopback name, as the control API requires.
+https.get({host: "127.0.0.1", port: Number(port), path: "/__mock__/health", servername: host, headers: {Host: "localhost"}}, (reply) => {
   let body = "";
   reply.on("data", (chunk) => { body += chunk; });
   reply.on("end", () => { console.log(reply.statusCode + " " + body); });

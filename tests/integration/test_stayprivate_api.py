@@ -108,7 +108,7 @@ def test_three_step_flow_stores_the_email_with_attachment_metadata_and_bytes(htt
     file_ref = first.json()["data"]["fileRef"]
     raw = http.get(f"{mock.url}/__mock__/emails/{email_ref}/attachments/{file_ref}", timeout=10)
     assert raw.status_code == 200 and raw.content == PDF
-    assert raw.headers["Content-Type"].startswith("application/pdf") and raw.headers["X-Sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert raw.headers["X-Uploaded-Content-Type"] == "application/pdf" and raw.headers["X-Sha256"] == hashlib.sha256(PDF).hexdigest()
     mock.assert_all_accepted()
 
 

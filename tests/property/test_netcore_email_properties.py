@@ -234,7 +234,7 @@ def _is_b64(text: str, size: int) -> bool:
 
 def _raw_post(url: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
     host, port = url.removeprefix("http://").rsplit(":", 1)
-    head = b"POST /v6/mail/send HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n"
+    head = b"POST /v6/mail/send HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     for name, value in headers:
         clean = value.encode("latin-1").replace(b"\r", b"").replace(b"\n", b"")
         head += name.encode("ascii") + b": " + clean + b"\r\n"

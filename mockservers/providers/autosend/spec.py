@@ -11,7 +11,8 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "autosend"
 API_HOSTS: tuple[str, ...] = ("api.autosend.com",)
-"""The real API host names (fact sheet [docs]: base https://api.autosend.com); the TLS leaf certificate carries them."""
+"""The real API host names (fact sheet [docs]: base https://api.autosend.com); the TLS leaf certificate carries them,
+and ``Host`` may name them on API paths (/etc/hosts setups, core/exposure.py)."""
 
 # --- paths (fact sheet [docs]: base https://api.autosend.com, every public endpoint under /v1) ---
 JWKS_PATH = "/v1/jwks.json"

@@ -13,7 +13,8 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "ncp-mailer"
 API_HOSTS: tuple[str, ...] = ("mail.apigw.ntruss.com",)
-"""The real API host names (seed 002: https://mail.apigw.ntruss.com/api/v1 (KR), /api/v1-sgn, /api/v1-jpn); the TLS leaf certificate carries them."""
+"""The real API host names (seed 002: https://mail.apigw.ntruss.com/api/v1 (KR), /api/v1-sgn, /api/v1-jpn); the TLS leaf certificate carries them,
+and ``Host`` may name them on API paths (/etc/hosts setups, core/exposure.py)."""
 
 # --- endpoints -------------------------------------------------------------------
 REGION_PREFIXES: dict[str, str] = {"KR": "/api/v1", "SGN": "/api/v1-sgn", "JPN": "/api/v1-jpn"}

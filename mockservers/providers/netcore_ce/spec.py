@@ -15,7 +15,8 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-ce"
 API_HOSTS: tuple[str, ...] = ("api2.netcoresmartech.com",)
-"""The real API host names (seed 003: https://api2.netcoresmartech.com/v1/activity/upload); the TLS leaf certificate carries them."""
+"""The real API host names (seed 003: https://api2.netcoresmartech.com/v1/activity/upload); the TLS leaf certificate carries them,
+and ``Host`` may name them on API paths (/etc/hosts setups, core/exposure.py)."""
 
 UPLOAD_PATH = "/v1/activity/upload"
 """seed Step 3: ``curl --location 'https://api2.netcoresmartech.com/v1/activity/upload'``."""

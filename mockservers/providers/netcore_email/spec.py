@@ -10,7 +10,8 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-email"
 API_HOSTS: tuple[str, ...] = ("emailapi.netcorecloud.net", "apieu.netcorecloud.net")
-"""The real API host names (seed 000: POST https://emailapi.netcorecloud.net/v6/mail/send; fact sheet [docs]: the EU host apieu.netcorecloud.net); the TLS leaf certificate carries them."""
+"""The real API host names (seed 000: POST https://emailapi.netcorecloud.net/v6/mail/send; fact sheet [docs]: the EU host apieu.netcorecloud.net); the TLS leaf certificate carries them,
+and ``Host`` may name them on API paths (/etc/hosts setups, core/exposure.py)."""
 
 SEND_PATH = "/v6/mail/send"
 """seed: ``POST https://emailapi.netcorecloud.net/v6/mail/send``."""

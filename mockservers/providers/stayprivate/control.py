@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from email.utils import encode_rfc2231
 from urllib.parse import quote
 
 from aiohttp import web
@@ -83,16 +84,30 @@ async def get_email(request: web.Request) -> web.Response:
 
 
 async def get_attachment(request: web.Request) -> web.Response:
-    """The stored bytes, with their content type, name (percent-encoded UTF-8) and SHA-256 in headers."""
+    """The stored bytes as a download; name (percent-encoded UTF-8), declared type and SHA-256 in headers.
+
+    Never served with the uploader's content type: an uploaded ``text/html`` would
+    otherwise run as a page of the mock's origin, next to the control API. The
+    core adds ``X-Content-Type-Options: nosniff`` and ``Content-Security-Policy:
+    sandbox`` to every control answer.
+    """
     attachment = ctx.model(request, MODEL).attachment_bytes(request.match_info["emailRef"], request.match_info["fileRef"])
     if attachment is None:
         return control_error("no such attachment", status=404)
     return web.Response(
         body=attachment.data,
-        content_type=attachment.content_type,
+        content_type="application/octet-stream",
         headers={
+            "Content-Disposition": download_disposition(attachment.file_name),
             "X-File-Name": quote(attachment.file_name, safe=""),
+            "X-Uploaded-Content-Type": quote(attachment.content_type, safe="/;=+ "),
             "X-Sha256": attachment.sha256,
             "X-Req-ESign-Flag": "Y" if attachment.esign else "N",
         },
     )
+
+
+def download_disposition(file_name: str) -> str:
+    """RFC 6266 ``attachment``: an ASCII fallback ``filename`` plus ``filename*`` (RFC 8187) for the real name."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\/%' else "_" for c in file_name) or "attachment"
+    return f'attachment; filename="{fallback[:200]}"; filename*={encode_rfc2231(file_name, "utf-8")}'

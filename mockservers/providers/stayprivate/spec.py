@@ -11,7 +11,8 @@ from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "stayprivate"
 API_HOSTS: tuple[str, ...] = ("api.stayprivate.com",)
-"""The real API host names (seed 004: https://api.stayprivate.com/1.0/emails/...); the TLS leaf certificate carries them."""
+"""The real API host names (seed 004: https://api.stayprivate.com/1.0/emails/...); the TLS leaf certificate carries them,
+and ``Host`` may name them on API paths (/etc/hosts setups, core/exposure.py)."""
 
 # --- paths (seed, "Methods"; base https://api.stayprivate.com) ---------------
 API_BASE = "/1.0/emails"

@@ -1,0 +1,134 @@
+"""Connection-level time limits: no client holds a connection (a file descriptor) for free.
+
+aiohttp's own keep-alive timer (``keepalive_timeout``) closes a connection that
+has not delivered a complete request head within that time of opening or of
+its previous answer; it does not notice a client that keeps trickling bytes of
+a head it never finishes (slowloris). :class:`GuardedRequestHandler` adds that
+deadline: once the first bytes of a head arrive, the whole head must be there
+within ``header_timeout`` seconds, or the connection is closed unanswered (as
+aiohttp's idle close does). The body deadline lives in the middleware, which
+reads every body (``body_timeout_s``, answered 408 in the provider's shape).
+
+It also refuses request lines without an HTTP version, which aiohttp's parser
+reads as HTTP/0.9 and would answer.
+
+Settings (``MockConfig``): ``header_timeout_s``, ``body_timeout_s``,
+``idle_timeout_s``, ``max_connections`` (:class:`GuardedServer`); docs/security.md lists the defaults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http import HttpVersion10, RawRequestMessage
+from aiohttp.http_exceptions import BadHttpMessage
+from aiohttp.streams import EMPTY_PAYLOAD
+from aiohttp.web_protocol import RequestHandler, _ErrInfo
+
+
+class GuardedRequestHandler(RequestHandler):
+    """aiohttp's per-connection protocol plus a deadline for each request head."""
+
+    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timeout = header_timeout
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._refuse_versionless_lines()
+        # A head is pending when bytes came in but no complete message is queued or being handled.
+        pending = bool(data) and not self._messages and not self._request_in_progress and self.transport is not None
+        if pending and self._head_timer is None:
+            self._head_timer = self._loop.call_later(self._header_timeout, self._head_overdue)
+        elif not pending:
+            self._cancel_head_timer()
+
+    def _refuse_versionless_lines(self) -> None:
+        """A request line without ``HTTP/x.y`` gets aiohttp's plain 400 for unparsable lines.
+
+        aiohttp's parser takes ``GET /path`` as an HTTP/0.9 request and would answer
+        it; RFC 9112 section 3 requires the version (and RFC 9110 has no 0.9).
+        """
+        for index, (message, _payload) in enumerate(self._messages):
+            if isinstance(message, RawRequestMessage) and message.version < HttpVersion10:
+                error = BadHttpMessage("request line without an HTTP version (HTTP/0.9 is not supported)")
+                self._messages[index] = (_ErrInfo(status=400, exc=error, message=error.message), EMPTY_PAYLOAD)
+
+    def _head_overdue(self) -> None:
+        self._head_timer = None
+        if not self._messages and not self._request_in_progress:
+            self.force_close()
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+
+class GuardedServer(web.Server):
+    """aiohttp's connection factory, making :class:`GuardedRequestHandler` protocols, with a connection cap.
+
+    Over ``max_connections`` open connections, a new one evicts the oldest
+    connection that is not in the middle of a request (a head still pending, or
+    idle keep-alive); when every connection is busy, the new one is closed. So
+    a flood of half-sent requests cannot use up the file descriptors and lock
+    out the next real client.
+    """
+
+    max_connections: int | None = None
+
+    def __call__(self) -> RequestHandler:
+        return GuardedRequestHandler(self, loop=self._loop, **self._kwargs)
+
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        if self.max_connections is not None and len(self._connections) > self.max_connections:
+            victim = next(
+                (other for other in self._connections if other is not handler and not other._request_in_progress), handler
+            )
+            victim.force_close()
+
+
+class GuardedAppRunner(web.AppRunner):
+    """``web.AppRunner`` whose connections carry the head deadline (``header_timeout`` kwarg) and a cap."""
+
+    def __init__(self, app: web.Application, *, max_connections: int | None = None, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._max_connections = max_connections
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        # aiohttp builds its Server inside Application._make_handler with no class hook;
+        # the subclass only adds a protocol factory and a connection hook, so swapping is safe.
+        server.__class__ = GuardedServer
+        assert isinstance(server, GuardedServer)
+        server.max_connections = self._max_connections
+        return server
+
+
+def raise_open_file_limit(wanted: int = 65536) -> int:
+    """Raise this process's soft ``RLIMIT_NOFILE`` towards ``wanted`` (never above the hard limit).
+
+    Every connection is a file descriptor; a desktop's default soft limit (1024)
+    is reached by a modest flood. Returns the soft limit now in force.
+    """
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return -1
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+        except (ValueError, OSError):
+            return soft
+    return soft
