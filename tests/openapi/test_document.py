@@ -1,0 +1,100 @@
+"""``GET /__mock__/openapi.json``: a valid OpenAPI 3.1 document of exactly the routes each provider serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from aiohttp import web
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from sealmail import MockServerFactory
+from sealmail.mockservers.core import providers
+from sealmail.mockservers.core.app import create_app
+from sealmail.mockservers.core.control_spec import add_control_route, control_call, obj
+from sealmail.mockservers.core.openapi import control_routes, openapi_document, undeclared_routes
+
+
+@pytest.mark.parametrize("provider_id", list(providers()))
+def test_served_document_is_valid_openapi_3_1_of_every_control_route(provider_id: str, mock_server: MockServerFactory) -> None:
+    mock = mock_server(provider_id)
+    answer = requests.get(mock.url + "/__mock__/openapi.json", timeout=10)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/json")
+    document = answer.json()
+    validate(document)  # the OpenAPI 3.1 meta-schema and the specification's own rules
+    assert document["openapi"] == "3.1.0"
+    assert document["servers"] == [{"url": mock.url}]
+    index = requests.get(mock.url + "/__mock__/", timeout=10).json()["calls"]
+    documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert documented == {(c["method"], c["path"]) for c in index}, "the document and GET /__mock__/ list the same calls"
+    summaries = {(c["method"], c["path"]): c["description"] for c in index}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert operation["summary"] == summaries[(method.upper(), path)]
+            assert any(status.startswith("2") for status in operation["responses"])
+            assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert mock.requests() == []  # control traffic, never journaled
+
+
+@pytest.mark.parametrize("provider_id", list(providers()))
+def test_every_control_route_is_declared_and_examples_match_their_schemas(provider_id: str) -> None:
+    app = create_app(provider_id)
+    assert undeclared_routes(app) == [], "give these handlers a @control_call declaration (core/control_spec.py)"
+    document = openapi_document(app)
+    examples = 0
+    for item in document["paths"].values():
+        for operation in item.values():
+            bodies = [operation.get("requestBody", {}).get("content", {}).get("application/json", {})]
+            bodies += [r.get("content", {}).get("application/json", {}) for r in operation["responses"].values()]
+            for body in bodies:
+                if "example" in body:
+                    Draft202012Validator(body["schema"]).validate(body["example"])
+                    examples += 1
+    assert examples >= 4
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_route_added_without_a_declaration_is_reported_and_left_out() -> None:
+    app = create_app("netcore-email")
+
+    async def sneaky(request: web.Request) -> web.Response:
+        """Not declared."""
+        return web.json_response({})
+
+    app.router.add_get("/__mock__/sneaky", sneaky)
+    assert undeclared_routes(app) == ["GET /__mock__/sneaky"]
+    assert "/__mock__/sneaky" not in openapi_document(app)["paths"]
+    with pytest.raises(TypeError, match="no @control_call"):
+        add_control_route(app, sneaky)
+
+
+def test_a_declaration_at_another_path_than_its_route_counts_as_undeclared() -> None:
+    app = create_app("netcore-email")
+
+    @control_call("GET", "/__mock__/declared-here", responses={200: obj()})
+    async def moved(request: web.Request) -> web.Response:
+        """Declared at one path, routed at another."""
+        return web.json_response({})
+
+    app.router.add_get("/__mock__/routed-there", moved)
+    assert undeclared_routes(app) == ["GET /__mock__/routed-there"]
+    assert ("GET", "/__mock__/routed-there", moved) in control_routes(app)
+
+
+def test_request_schema_of_faults_matches_what_the_handler_accepts(mock_server: MockServerFactory) -> None:
+    """The declared schema and the hand-written parser agree on a few bodies either side of the line."""
+    mock = mock_server("netcore-email")
+    document: dict[str, Any] = requests.get(mock.url + "/__mock__/openapi.json", timeout=10).json()
+    schema = document["paths"]["/__mock__/faults"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator(schema)
+    bodies = [
+        {"status": 503}, {"faults": [{"status": 500}, {"drop": True}]}, {"times": 0}, {"status": 200},
+        {"bogus": 1}, {"delay_ms": 60001}, {"drop": True, "status": 500}, {"drop": True, "status": None}, {"faults": [{"bogus": 1}]}, [], {"status": "500"},
+    ]
+    for body in bodies:
+        answer = requests.post(mock.url + "/__mock__/faults", json=body, timeout=10)
+        requests.delete(mock.url + "/__mock__/faults", timeout=10)
+        assert validator.is_valid(body) == (answer.status_code == 200), (body, answer.status_code, answer.text)
