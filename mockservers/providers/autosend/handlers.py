@@ -143,7 +143,7 @@ def _clip(payload: Any, limit: int) -> Any:
 KEYS = obj(
     {
         "active": STRING, "next_rotation_ms": nullable(INTEGER),
-        "keys": array(obj({"kid": STRING, "number": INTEGER, "added_ms": INTEGER, "jwk": ANY_OBJECT, "private_jwk": ANY_OBJECT},
+        "keys": array(obj({"kid": STRING, "number": nullable(INTEGER), "added_ms": INTEGER, "jwk": ANY_OBJECT, "private_jwk": ANY_OBJECT},
                           required=("kid", "number", "added_ms", "jwk"))),
     },
     required=("active", "keys", "next_rotation_ms"),
