@@ -75,12 +75,10 @@ def openapi_document(app: web.Application, base_url: str | None = None) -> dict[
 
 def _operation(call: ControlCall, summary: str, handler: Any) -> dict[str, Any]:
     name = getattr(handler, "__name__", "call")
-    operation: dict[str, Any] = {
-        "operationId": _camel(name),
-        "summary": summary,
-        "description": (handler.__doc__ or "").strip(),
-        "responses": {},
-    }
+    operation: dict[str, Any] = {"operationId": _camel(name), "summary": summary, "responses": {}}
+    more = (handler.__doc__ or "").strip().partition("\n")[2].strip()
+    if more:
+        operation["description"] = more
     parameters = [
         {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
         for p in _PATH_PARAMETER.findall(call.path)
