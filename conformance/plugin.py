@@ -96,6 +96,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="client factory to check for a provider (repeatable); default: the reference client",
     )
     group.addoption(
+        "--conformance-client-cmd",
+        action="append",
+        default=[],
+        metavar="ID=COMMAND",
+        help="a program in any language as the provider's adapter, JSON-RPC over stdin/stdout (repeatable)",
+    )
+    group.addoption(
         "--conformance-provider",
         action="append",
         default=[],
@@ -115,24 +122,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Report | None]:
     """``conformance_report(provider_id)``: the suite's report for the chosen client, run once per session."""
-    from .framework import get_suite, load_factory, run_suite
+    from .framework import client_factory, get_suite, run_suite
 
-    factories: dict[str, str] = {}
-    for item in request.config.getoption("--conformance-client"):
-        provider_id, sep, spec = item.partition("=")
-        if not sep:
-            raise pytest.UsageError(f"--conformance-client wants ID=MODULE:FACTORY, got {item!r}")
-        factories[provider_id] = spec
-    selected = set(request.config.getoption("--conformance-provider")) | set(factories)
+    factories = _by_provider(request.config, "--conformance-client", "ID=MODULE:FACTORY")
+    commands = _by_provider(request.config, "--conformance-client-cmd", "ID=COMMAND")
+    both = set(factories) & set(commands)
+    if both:
+        raise pytest.UsageError(f"--conformance-client and --conformance-client-cmd both name {sorted(both)}")
+    selected = set(request.config.getoption("--conformance-provider")) | set(factories) | set(commands)
     reports: dict[str, Report] = {}
 
     def report(provider_id: str) -> Report | None:
         if selected and provider_id not in selected:
             return None
         if provider_id not in reports:
-            spec = factories.get(provider_id)
-            factory = load_factory(spec) if spec else None
-            reports[provider_id] = run_suite(get_suite(provider_id), factory, pool=sealmail_pool, client_name=spec)
+            suite = get_suite(provider_id)
+            spec, command = factories.get(provider_id), commands.get(provider_id)
+            factory = client_factory(suite, spec, command)
+            reports[provider_id] = run_suite(suite, factory, pool=sealmail_pool, client_name=spec or command)
         return reports[provider_id]
 
     return report
@@ -141,22 +148,34 @@ def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) 
 @pytest.fixture(scope="session")
 def conformance_properties(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Any]:
     """``conformance_properties(provider_id)``: the property run of the chosen client (``None`` when off)."""
-    from .framework import get_suite, load_factory
+    from .framework import client_factory, get_suite
     from .properties import run_properties
 
     examples: int = request.config.getoption("--conformance-properties")
     seed: int | None = request.config.getoption("--conformance-seed")
-    factories = dict(item.partition("=")[::2] for item in request.config.getoption("--conformance-client"))
-    selected = set(request.config.getoption("--conformance-provider")) | set(factories)
+    factories = _by_provider(request.config, "--conformance-client", "ID=MODULE:FACTORY")
+    commands = _by_provider(request.config, "--conformance-client-cmd", "ID=COMMAND")
+    selected = set(request.config.getoption("--conformance-provider")) | set(factories) | set(commands)
 
     def run(provider_id: str) -> Any:
         if examples <= 0 or (selected and provider_id not in selected):
             return None
-        spec = factories.get(provider_id)
-        return run_properties(get_suite(provider_id), load_factory(spec) if spec else None, examples, seed=seed,
-                              pool=sealmail_pool, client_name=spec)
+        suite = get_suite(provider_id)
+        spec, command = factories.get(provider_id), commands.get(provider_id)
+        return run_properties(suite, client_factory(suite, spec, command), examples, seed=seed,
+                              pool=sealmail_pool, client_name=spec or command)
 
     return run
+
+
+def _by_provider(config: pytest.Config, option: str, form: str) -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    for item in config.getoption(option):
+        provider_id, sep, value = item.partition("=")
+        if not sep or not value:
+            raise pytest.UsageError(f"{option} wants {form}, got {item!r}")
+        chosen[provider_id] = value
+    return chosen
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,4 +1,5 @@
-"""Conformance as pytest items: ``pytest --pyargs sealmail.conformance [--conformance-client ID=pkg.mod:factory]``.
+"""Conformance as pytest items: ``pytest --pyargs sealmail.conformance [--conformance-client ID=pkg.mod:factory]``
+(or ``--conformance-client-cmd 'ID=node adapter.mjs'`` for an adapter in any language, see FRAMEWORK.md).
 
 One test per (provider, requirement), its severity in the test id; JUnit comes
 from ``--junitxml``. A failing SHOULD fails its test like a MUST, so nothing is

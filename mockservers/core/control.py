@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from . import diagnosis
+from .clock import ClockRangeError
 from .context import json_response
 from . import control_schemas as schemas
 from .control_index import control_index
@@ -48,7 +49,7 @@ async def read_control_json(request: web.Request, *, default: Any = None) -> Any
     try:
         return parse_json_bytes(raw)
     except JsonBodyError as error:
-        raise ControlError(f"body is not JSON: {error.detail}") from None
+        raise ControlError(f"body is not strict JSON ({error.reason}): {error.detail}") from None
 
 
 def control_error(message: str, status: int = 400) -> web.Response:
@@ -170,6 +171,8 @@ async def set_clock(request: web.Request) -> web.Response:
         raise ControlError('give "offset_ms", "now_ms" or "reset": true')
     except ControlError as error:
         return control_error(str(error))
+    except ClockRangeError as error:
+        return json_response({"error": str(error), "allowed_ms": list(error.allowed)}, status=400)
 
 
 def _integer(spec: dict[str, Any], key: str) -> int:

@@ -24,6 +24,7 @@ from .context import json_response
 from .control import control_error
 from .control_index import unknown_control_call
 from .errors import Rejection
+from .headers import check_singleton_headers
 from .journal import JournalEntry
 from .diagnosis import run_deferred_diagnoses
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
@@ -137,6 +138,12 @@ async def _control(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)  # the handlers' own read() returns the cached body
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # the catch-all route: no such control call
         return unknown_control_call(request, error)
+    except web.HTTPException as http_error:
+        if http_error.status < 400:
+            raise
+        # Any other HTTP error of a control handler: JSON like every other control answer, not aiohttp's text.
+        return control_error(f"{http_error.status} {http_error.reason}: {request.method} {request.path[:200]}",
+                             status=http_error.status)
 
 
 async def _dispatch(
@@ -152,6 +159,7 @@ async def _dispatch(
         if expectation is not None and expectation.lower() != "100-continue":
             # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
             raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
+        check_singleton_headers(request.headers, provider.singleton_headers)
         response = await handler(request)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)

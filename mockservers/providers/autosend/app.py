@@ -34,6 +34,7 @@ class AutoSendProvider(Provider[AutoSendConfig, AutoSendModel]):
     api_hosts = spec.API_HOSTS
     config_type = AutoSendConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: AutoSendConfig, clock: MockClock) -> AutoSendModel:
         return AutoSendModel(config, clock)

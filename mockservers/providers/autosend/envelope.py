@@ -58,12 +58,13 @@ def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", 
     the answer (they would change its timing): the RSA-OAEP variant check.
     """
     mode = _mode(headers.get(spec.HEADER_ENCRYPTION))
-    body, error = _parse_json(raw)
-    has_envelope = isinstance(body, dict) and spec.ENVELOPE_FIELD in body
     warnings: list[str] = []
+    body, error = _parse_json(raw, warnings)
+    has_envelope = isinstance(body, dict) and spec.ENVELOPE_FIELD in body
     if mode == spec.ENCRYPTION_JWE:
         if error is not None:
-            raise Rejection(spec.INVALID_JWE, "envelope_not_json", detail=f"X-Payload-Encryption: jwe with a body that is not JSON ({error})")
+            raise Rejection(spec.INVALID_JWE, _json_reason(error, "envelope_not_json"),
+                            detail=f"X-Payload-Encryption: jwe with a body that is not JSON ({error.reason}: {error.detail})")
         if not has_envelope:
             raise Rejection(spec.INVALID_JWE, "encrypted_data_missing", detail="X-Payload-Encryption: jwe but no encryptedData field")
     elif has_envelope and mode == spec.ENCRYPTION_NONE:
@@ -87,19 +88,24 @@ def _mode(value: str | None) -> str | None:
     return mode
 
 
-def _parse_json(raw: bytes) -> tuple[Any, str | None]:
+def _parse_json(raw: bytes, warnings: list[str]) -> tuple[Any, JsonBodyError | None]:
     try:
-        return parse_json_bytes(raw), None
+        return parse_json_bytes(raw, warn=warnings.append), None
     except JsonBodyError as error:
-        return None, f"{error.reason}: {error.detail}"
+        return None, error
 
 
-def _plaintext(headers: Mapping[str, str], body: Any, error: str | None, config: "AutoSendConfig",
+def _json_reason(error: JsonBodyError, generic: str) -> str:
+    """The strictness reasons (``json_non_finite_number``...) as they are; other failures as ``generic``."""
+    return error.reason if error.reason.startswith("json_") else generic
+
+
+def _plaintext(headers: Mapping[str, str], body: Any, error: JsonBodyError | None, config: "AutoSendConfig",
                warnings: list[str]) -> OpenedBody:
     if config.require_encryption:
         raise Rejection(spec.ENCRYPTION_REQUIRED, "plaintext_body", detail="require_encryption is on")
     if error is not None:
-        raise Rejection(spec.INVALID_JSON, "body_not_json", detail=error)
+        raise Rejection(spec.INVALID_JSON, _json_reason(error, "body_not_json"), detail=f"{error.reason}: {error.detail}")
     if headers.get(spec.HEADER_KEY_ID) is not None:
         warnings.append("key_id_without_encryption")
     return OpenedBody(body, encrypted=False, warnings=warnings)
@@ -144,9 +150,10 @@ def _encrypted(headers: Mapping[str, str], body: dict[str, Any], config: "AutoSe
     except CryptoError as failure:  # any other crypto refusal is still a decryption failure to the caller
         raise Rejection(spec.DECRYPTION_FAILED, failure.reason, detail=failure.detail or None) from None
 
-    payload, error = _parse_json(plaintext)
+    payload, error = _parse_json(plaintext, warnings)
     if error is not None:
-        raise Rejection(spec.INVALID_JSON, "decrypted_not_json", detail=f"the JWE decrypted, but its plaintext is {error}")
+        raise Rejection(spec.INVALID_JSON, _json_reason(error, "decrypted_not_json"),
+                        detail=f"the JWE decrypted, but its plaintext is {error.reason}: {error.detail}")
     return OpenedBody(payload, encrypted=True, kid=kid, kid_source=source, warnings=warnings)
 
 

@@ -213,7 +213,7 @@ class KeyRing:
         """The JWKS as compact JSON bytes and its strong ETag (cached per ring version)."""
         with self._lock:
             if self._jwks_cache is None or self._jwks_cache[0] != self._version:
-                body = json.dumps({"keys": [k.jwk for k in self._keys]}, separators=(",", ":")).encode("utf-8")
+                body = json.dumps({"keys": [k.jwk for k in self._keys]}, separators=(",", ":"), allow_nan=False).encode("utf-8")
                 etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
                 self._jwks_cache = (self._version, body, etag)
             return self._jwks_cache[1], self._jwks_cache[2]

@@ -136,3 +136,12 @@ SCRIPTABLE_ERRORS = {
     )
 }
 """Errors ``POST /__mock__/errors`` can script for the next requests (by code)."""
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    "Authorization": UNAUTHORIZED,
+    HEADER_ENCRYPTION: INVALID_ENCRYPTION_HEADER,
+    HEADER_KEY_ID: UNKNOWN_KEY_ID,
+    "Content-Type": INVALID_CONTENT_TYPE,
+}

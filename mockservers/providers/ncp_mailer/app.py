@@ -23,6 +23,7 @@ class NcpMailerProvider(Provider[NcpMailerConfig, NcpMailerModel]):
     api_hosts = spec.API_HOSTS
     config_type = NcpMailerConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NcpMailerConfig, clock: MockClock) -> NcpMailerModel:
         return NcpMailerModel(config, clock)

@@ -20,6 +20,7 @@ from typing import Mapping, Protocol
 from multidict import CIMultiDictProxy
 
 from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core.headers import single_header
 from sealmail.mockservers.crypto import ncp_signature
 
 from . import spec
@@ -58,10 +59,7 @@ def _fail(reason: str, detail: str) -> Rejection:
 
 
 def _single(headers: CIMultiDictProxy[str], name: str) -> str | None:
-    values = headers.getall(name, [])
-    if len(values) > 1:
-        raise _fail("header_repeated", f"{name} sent {len(values)} times")
-    return values[0] if values else None
+    return single_header(headers, name, spec.GW_AUTH_FAILED)
 
 
 def signed_uri(raw_uri: str, rules: GatewayRules) -> str:

@@ -192,3 +192,14 @@ ACCOUNT_STATES: dict[str, ErrorKind | None] = {
     "no_default_project": NO_DEFAULT_PROJECT,
 }
 """[open] the state of a credential decides which account error its requests get."""
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    HEADER_TIMESTAMP: GW_AUTH_FAILED,
+    HEADER_ACCESS_KEY: GW_AUTH_FAILED,
+    HEADER_SIGNATURE: GW_AUTH_FAILED,
+    HEADER_SIGNATURE_V1: GW_AUTH_FAILED,
+    HEADER_LANG: BAD_REQUEST,
+    "Content-Type": BAD_REQUEST,
+}

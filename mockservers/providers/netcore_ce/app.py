@@ -21,6 +21,7 @@ class NetcoreCeProvider(Provider[NetcoreCeConfig, NetcoreCeModel]):
     api_hosts = spec.API_HOSTS
     config_type = NetcoreCeConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NetcoreCeConfig, clock: MockClock) -> NetcoreCeModel:
         return NetcoreCeModel(config, clock)

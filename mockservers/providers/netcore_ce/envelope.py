@@ -44,6 +44,8 @@ class Opened:
     ciphertext_bytes: int
     fingerprint: bytes
     """SHA-256 of the decoded ciphertext: tells an identical replay from a nonce reused for new data."""
+    warnings: tuple[str, ...] = ()
+    """Journal warnings about the plaintext (``json_duplicate_member:<name>``)."""
 
 
 def open_request(method: spec.Method, credential: Credential, text: str, *, hex_case: str = "lower") -> Opened:
@@ -53,7 +55,8 @@ def open_request(method: spec.Method, credential: Credential, text: str, *, hex_
     ``not_base64``, ``not_hex``, ``hex_not_lowercase``, ``cbc_empty``,
     ``cbc_length_not_block_multiple``, ``cbc_bad_padding``, ``gcm_too_short``,
     ``gcm_tag_mismatch``, ``plaintext_not_utf8``, ``plaintext_not_json``,
-    ``plaintext_too_deep``.
+    ``plaintext_too_deep``, ``json_non_finite_number``, ``json_lone_surrogate``,
+    ``json_number_too_long``.
     """
     data, failure = _decode(method, text, hex_case)
     nonce: bytes | None = None
@@ -74,11 +77,13 @@ def open_request(method: spec.Method, credential: Credential, text: str, *, hex_
         except DecryptionFailed as error:
             failure = failure or error
             plaintext = sealed[: -spec.GCM_TAG_BYTES]
-    payload, parse_failure = _parse(plaintext)
+    warnings: list[str] = []
+    payload, parse_failure = _parse(plaintext, warnings)
     failure = failure or parse_failure
     if failure is not None:
         raise failure
-    return Opened(payload=payload, nonce=nonce, ciphertext_bytes=len(data), fingerprint=hashlib.sha256(data).digest())
+    return Opened(payload=payload, nonce=nonce, ciphertext_bytes=len(data), fingerprint=hashlib.sha256(data).digest(),
+                  warnings=tuple(warnings))
 
 
 def _decode(method: spec.Method, text: str, hex_case: str) -> tuple[bytes, CryptoError | None]:
@@ -97,10 +102,10 @@ def _decode(method: spec.Method, text: str, hex_case: str) -> tuple[bytes, Crypt
     return data, None
 
 
-def _parse(plaintext: bytes) -> tuple[Any, CryptoError | None]:
-    """UTF-8 JSON (fact sheet: the CBC scripts encrypt ``json`` text); strict: no NaN/Infinity."""
+def _parse(plaintext: bytes, warnings: list[str]) -> tuple[Any, CryptoError | None]:
+    """UTF-8 JSON (fact sheet: the CBC scripts encrypt ``json`` text); strict RFC 8259 (no NaN/Infinity)."""
     try:
-        return parse_json_bytes(plaintext, prefix="plaintext"), None
+        return parse_json_bytes(plaintext, prefix="plaintext", warn=warnings.append), None
     except JsonBodyError as error:
         return None, DecryptionFailed(error.reason, error.detail)
 

@@ -50,6 +50,8 @@ async def upload_activities(request: web.Request) -> web.Response:
     ctx.note(request, ciphertext_bytes=opened.ciphertext_bytes)
     if method.encoding == "hex" and text != text.lower():
         ctx.warn(request, "hex_upper_case: accepted (hex_case=any); Python's bytes.hex() and most clients send lowercase")
+    for warning in opened.warnings:
+        ctx.warn(request, warning)
     if opened.nonce is not None:
         ctx.note(request, nonce=opened.nonce.hex())
         use = model.remember_nonce(credential, opened.nonce, opened.fingerprint)
@@ -107,7 +109,7 @@ def _encrypted_request(request: web.Request) -> str:
     """The ``encryptedRequest`` string of the JSON body (seed Step 3 ``--data``)."""
     raw = ctx.body(request)
     try:
-        body = parse_json_bytes(raw)
+        body = parse_json_bytes(raw, warn=lambda warning: ctx.warn(request, warning))
     except JsonBodyError as error:
         raise Rejection(spec.INVALID_BODY, error.reason, detail=error.detail) from None
     if not isinstance(body, dict):

@@ -139,3 +139,12 @@ STATUS_KINDS = {
     500: INTERNAL_ERROR,
     503: UNAVAILABLE,
 }
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    HEADER_AUTHORIZATION: UNAUTHORIZED,
+    HEADER_ECODE: INVALID_ECODE,
+    HEADER_ASSET: INVALID_ASSET,
+    "Content-Type": INVALID_CONTENT_TYPE,
+}

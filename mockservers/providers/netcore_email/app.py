@@ -20,6 +20,7 @@ class NetcoreEmailProvider(Provider[NetcoreEmailConfig, NetcoreEmailModel]):
     api_hosts = spec.API_HOSTS
     config_type = NetcoreEmailConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NetcoreEmailConfig, clock: MockClock) -> NetcoreEmailModel:
         return NetcoreEmailModel(config, clock)

@@ -38,7 +38,7 @@ async def send_mail(request: web.Request) -> web.Response:
         plaintext = raw
     ctx.note(request, encrypted=encrypted)
 
-    payload = parse_payload(plaintext)
+    payload = parse_payload(plaintext, warn=lambda warning: ctx.warn(request, warning))
     for warning in validate_payload(payload):
         ctx.warn(request, warning)
 

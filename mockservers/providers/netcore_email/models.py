@@ -183,10 +183,11 @@ def _decode_header(value: str | None, kind: Any, name: str, size: int) -> bytes:
     return raw
 
 
-def parse_payload(plaintext: bytes) -> Any:
-    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``), strictly (RFC 8259)."""
+def parse_payload(plaintext: bytes, warn: Callable[[str], None] | None = None) -> Any:
+    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``), strictly (RFC 8259);
+    ``warn`` hears of repeated member names."""
     try:
-        return parse_json_bytes(plaintext, prefix="payload")
+        return parse_json_bytes(plaintext, prefix="payload", warn=warn)
     except JsonBodyError as error:
         raise Rejection(spec.INVALID_JSON, error.reason, detail=error.detail) from None
 

@@ -84,3 +84,15 @@ STATUS_KINDS = {
     500: INTERNAL_ERROR,
     503: UNAVAILABLE,
 }
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    "Authorization": UNAUTHORIZED,
+    "api_key": UNAUTHORIZED,
+    HEADER_ENCRYPTION: INVALID_ENCRYPTION_HEADERS,
+    HEADER_ENCRYPTION_VERSION: INVALID_ENCRYPTION_HEADERS,
+    HEADER_AES_KEY: INVALID_AES_KEY,
+    HEADER_AES_IV: INVALID_AES_IV,
+    "Content-Type": INVALID_CONTENT_TYPE,
+}

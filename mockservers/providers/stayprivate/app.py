@@ -34,6 +34,7 @@ class StayPrivateProvider(Provider[StayPrivateConfig, StayPrivateModel]):
     api_hosts = spec.API_HOSTS
     config_type = StayPrivateConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: StayPrivateConfig, clock: MockClock) -> StayPrivateModel:
         return StayPrivateModel(config, clock)

@@ -25,7 +25,7 @@ from sealmail.mockservers.crypto.jwt import JwtError, VerifiedJwt, verify_jwt
 from . import spec
 from .companies import Company, CompanyRegistry, KeyPair, key_pair_from_private_pem, make_company, parse_domains
 from .test_keys import DEFAULT_PRIVATE_KEY_PEM
-from .uploads import UploadForm
+from .uploads import MultipartLimits, UploadForm
 
 EmailStatus = Literal["prepared", "sent"]
 
@@ -56,6 +56,14 @@ class StayPrivateConfig(MockConfig):
     max_attachments_per_email: int = spec.DEFAULT_MAX_ATTACHMENTS
     allow_empty_attachment: bool = False
     """Accept a 0-byte file (default: refused as ``attachment_invalid``)."""
+    multipart_max_parts: int = 16
+    """Parts one upload body may have; more is 422 ``multipart_too_many_parts`` (the seed's form has two;
+    aiohttp parses each part's Content-Disposition twice at about 0.1-0.3 ms a time)."""
+    multipart_max_part_headers: int = 16
+    """Header lines one part may have; more is 422 ``multipart_too_many_part_headers``."""
+    multipart_max_header_line_bytes: int = 4096
+    """Bytes of one part header line (room for a 255-character file name percent-encoded); more is 422
+    ``multipart_header_too_long``. aiohttp's parameter parser is quadratic in a line's length: keep it small."""
     sender_on_prepared_send: str = "reject"
     """``reject`` (422 sender_email_not_allowed) or ``ignore`` (journal warning) senderEmail on a prepared send."""
     draft_update: str = "replace"
@@ -72,6 +80,10 @@ class StayPrivateConfig(MockConfig):
     """A send while an upload of the same email is in flight: ``accept`` (journal warning) or ``reject`` (422)."""
     email_capacity: int = 10_000
     """Emails (with their attachment bytes) kept; the oldest are evicted beyond this."""
+
+    @property
+    def multipart_limits(self) -> MultipartLimits:
+        return MultipartLimits(self.multipart_max_parts, self.multipart_max_part_headers, self.multipart_max_header_line_bytes)
 
     def __post_init__(self) -> None:
         if isinstance(self.company_domains, str):
@@ -93,6 +105,9 @@ class StayPrivateConfig(MockConfig):
             raise ValueError("max_attachment_bytes, max_attachments_per_email and email_capacity must be positive")
         if self.upload_latency_ms > 10_000:
             raise ValueError("upload_latency_ms must be at most 10000")
+        if self.multipart_max_parts < 1 or self.multipart_max_part_headers < 1 or self.multipart_max_header_line_bytes < 256:
+            raise ValueError("multipart_max_parts and multipart_max_part_headers must be positive, "
+                             "multipart_max_header_line_bytes at least 256")
 
 
 def _one_of(name: str, value: str, allowed: set[str]) -> None:

@@ -126,3 +126,11 @@ STATUS_KINDS = {
     500: INTERNAL_ERROR,
     503: UNAVAILABLE,
 }
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    HEADER_COMPANY_ID: UNAUTHORISED,
+    HEADER_AUTHORIZATION: UNAUTHORISED,
+    "Content-Type": INVALID_CONTENT_TYPE,
+}
