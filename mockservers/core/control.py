@@ -150,7 +150,7 @@ async def get_clock(request: web.Request) -> web.Response:
 
 @control_call(
     "POST", "/__mock__/clock", request=schemas.CLOCK_REQUEST, responses={200: schemas.CLOCK},
-    errors={400: "neither offset_ms, now_ms nor reset; or not an integer"}, example_request={"offset_ms": 3600000, "frozen": True},
+    errors={400: "neither offset_ms, now_ms nor reset; not an integer; or outside the range the clock allows (allowed_ms)"}, example_request={"offset_ms": 3600000, "frozen": True},
 )
 async def set_clock(request: web.Request) -> web.Response:
     """Move the mock clock: {"offset_ms"} or {"now_ms"}, optionally "frozen": true; {"reset": true} restores it."""
