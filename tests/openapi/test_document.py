@@ -98,3 +98,21 @@ def test_request_schema_of_faults_matches_what_the_handler_accepts(mock_server: 
         answer = requests.post(mock.url + "/__mock__/faults", json=body, timeout=10)
         requests.delete(mock.url + "/__mock__/faults", timeout=10)
         assert validator.is_valid(body) == (answer.status_code == 200), (body, answer.status_code, answer.text)
+
+
+@pytest.mark.parametrize("provider_id", list(providers()))
+def test_every_documented_request_example_is_a_body_the_handler_takes(provider_id: str, mock_server: MockServerFactory) -> None:
+    """An example a user copies from the document is never refused as malformed (400)."""
+    mock = mock_server(provider_id)
+    document = requests.get(mock.url + "/__mock__/openapi.json", timeout=10).json()
+    tried = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            if "example" not in body:
+                continue
+            concrete = path.replace("{", "").replace("}", "")  # an id no object has: 404, never 400
+            answer = requests.request(method.upper(), mock.url + concrete, json=body["example"], timeout=10)
+            assert answer.status_code != 400 and answer.status_code < 500, (method, path, answer.status_code, answer.text)
+            tried.append((method, path))
+    assert ("post", "/__mock__/faults") in tried and ("post", "/__mock__/clock") in tried

@@ -67,7 +67,6 @@ EMAIL = obj(
     responses={201: obj({**COMPANY["properties"], "replaced": {"const": False}}, required=("company_api_id", "replaced")),
                200: obj({**COMPANY["properties"], "replaced": {"const": True}}, required=("company_api_id", "replaced"))},
     errors={400: "unknown field, bad company id or domain, or a public key that is not RSA or too short"},
-    example_request={"company_api_id": "acme-1", "public_key_pem": "-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n", "domains": ["acme.example"]},
 )
 async def register_company(request: web.Request) -> web.Response:
     """The mock's "StayPrivate dashboard": register a company's public key and domains."""
