@@ -35,6 +35,7 @@ class ControlContract:
     seen: set[tuple[str, str, str, int]] = field(default_factory=set)
     """``(host:port, method, path template, status)`` of every checked answer."""
     _documents: dict[str, tuple[dict[str, Any], Registry[Any]]] = field(default_factory=dict)
+    _validators: dict[tuple[str, str], Draft202012Validator] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def document(self, app: web.Application) -> tuple[dict[str, Any], Registry[Any]]:
@@ -75,7 +76,9 @@ class ControlContract:
             self._violate(f"{where}: a streamed JSON answer cannot be checked")
             return
         pointer = "/".join(["#", "paths", _escape(path), request.method.lower(), "responses", status_key, "content", _escape(media), "schema"])
-        validator = Draft202012Validator({"$ref": _DOCUMENT_URI + pointer}, registry=registry)
+        validator = self._validators.get((provider, pointer))
+        if validator is None:
+            validator = self._validators[(provider, pointer)] = Draft202012Validator({"$ref": _DOCUMENT_URI + pointer}, registry=registry)
         errors = sorted(validator.iter_errors(json.loads(body)), key=lambda e: list(e.absolute_path))
         for error in errors[:3]:
             self._violate(f"{where}: {'/'.join(map(str, error.absolute_path)) or 'body'}: {error.message[:300]}")
