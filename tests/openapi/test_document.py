@@ -116,3 +116,38 @@ def test_every_documented_request_example_is_a_body_the_handler_takes(provider_i
             assert answer.status_code != 400 and answer.status_code < 500, (method, path, answer.status_code, answer.text)
             tried.append((method, path))
     assert ("post", "/__mock__/faults") in tried and ("post", "/__mock__/clock") in tried
+
+
+REFUSED_BY_SCHEMA = [
+    ("netcore-email", "POST", "/__mock__/clock", {"offset_ms": 1.5}),
+    ("netcore-email", "POST", "/__mock__/clock", {"now_ms": "1700000000000"}),
+    ("netcore-email", "POST", "/__mock__/clock", {"offset_ms": 1, "frozen": "yes"}),
+    ("autosend", "POST", "/__mock__/errors", {"code": "NOPE"}),
+    ("autosend", "POST", "/__mock__/errors", {"code": "UNKNOWN_KEY_ID", "times": 0}),
+    ("autosend", "POST", "/__mock__/keys/retire", {"kid": ""}),
+    ("autosend", "POST", "/__mock__/keys/import", {"jwk": "not an object"}),
+    ("autosend", "POST", "/__mock__/keys/import", {"jwk": {}, "active": "yes"}),
+    ("ncp-mailer", "POST", "/__mock__/credentials", {"accessKey": 5}),
+    ("ncp-mailer", "POST", "/__mock__/templates", {"templateSid": 1, "title": "t"}),
+    ("ncp-mailer", "POST", "/__mock__/templates", {"templateSid": True, "title": "t", "body": "b"}),
+    ("ncp-mailer", "POST", "/__mock__/mails/{mailId}/status", {"status": "Z"}),
+    ("netcore-ce", "POST", "/__mock__/assets", {"asset": "a", "key": "A" * 32, "iv": "B" * 16, "colour": 1}),
+    ("netcore-ce", "POST", "/__mock__/assets", {"asset": "has space", "key": "A" * 32, "iv": "B" * 16}),
+    ("netcore-ce", "POST", "/__mock__/assets", {"asset": "a", "key": "A" * 32, "iv": "B" * 16, "ecodes": []}),
+    ("stayprivate", "POST", "/__mock__/companies", {"company_api_id": "c", "public_key_pem": "x", "domains": []}),
+    ("stayprivate", "POST", "/__mock__/companies", {"company_api_id": "c", "public_key_pem": "x", "domains": ["a.example"], "extra": 1}),
+    ("stayprivate", "POST", "/__mock__/companies", {"company_api_id": "has space", "public_key_pem": "x", "domains": ["a.example"]}),
+]
+
+
+@pytest.mark.parametrize("provider_id, method, path, body", REFUSED_BY_SCHEMA)
+def test_a_body_the_declared_schema_refuses_the_handler_refuses_too(
+    provider_id: str, method: str, path: str, body: Any, mock_server: MockServerFactory
+) -> None:
+    """The declared request schema is never stricter than the hand-written parser beside it."""
+    mock = mock_server(provider_id)
+    document = requests.get(mock.url + "/__mock__/openapi.json", timeout=10).json()
+    schema = document["paths"][path][method.lower()]["requestBody"]["content"]["application/json"]["schema"]
+    assert not Draft202012Validator(schema).is_valid(body)
+    answer = requests.request(method, mock.url + path.replace("{mailId}", "no-such-mail"), json=body, timeout=10)
+    assert answer.status_code == 400 and set(answer.json()) == {"error"}, answer.text
