@@ -252,7 +252,7 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
         out.writelines(f"  {line}\n" for line in trust_lines(ca_file, example))
     if inspector_url:
         out.write(f"Inspector: {inspector_url}\n")
-    out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...). Ctrl-C stops.\n")
+    out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...); /__mock__/openapi.json describes them (OpenAPI 3.1). Ctrl-C stops.\n")
     out.flush()
 
 

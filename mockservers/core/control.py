@@ -14,9 +14,12 @@ from aiohttp import web
 from . import diagnosis
 from .clock import ClockRangeError
 from .context import json_response
-from .control_index import INDEX_PATH, control_index
+from . import control_schemas as schemas
+from .control_index import control_index
+from .control_spec import STATUS_OK, add_control_route, control_call
 from .faults import FaultRule, FaultSpecError
 from .jsonbody import JsonBodyError, parse_json_bytes
+from .openapi import openapi_json
 from .state import MOCK_STATE, MockState
 from .tenants import UnknownTenant, request_state, tenant_state
 
@@ -30,18 +33,9 @@ class ControlError(Exception):
 
 
 def add_control_routes(app: web.Application) -> None:
-    app.router.add_get(INDEX_PATH, control_index)
-    app.router.add_get("/__mock__/health", health)
-    app.router.add_get("/__mock__/config", config)
-    app.router.add_get("/__mock__/requests", requests)
-    app.router.add_get("/__mock__/messages", messages)
-    app.router.add_get("/__mock__/usage", usage)
-    app.router.add_post("/__mock__/reset", reset)
-    app.router.add_get("/__mock__/faults", list_faults)
-    app.router.add_post("/__mock__/faults", add_faults)
-    app.router.add_delete("/__mock__/faults", clear_faults)
-    app.router.add_get("/__mock__/clock", get_clock)
-    app.router.add_post("/__mock__/clock", set_clock)
+    for handler in (control_index, openapi_json, health, config, requests, messages, reset,
+                    list_faults, add_faults, clear_faults, get_clock, set_clock, usage):
+        add_control_route(app, handler)
 
 
 def base_url(request: web.Request) -> str:
@@ -69,16 +63,19 @@ def control_error(message: str, status: int = 400) -> web.Response:
 
 
 
+@control_call("GET", "/__mock__/health", responses={200: schemas.HEALTH}, example_response={"provider": "netcore-email", "status": "ok"})
 async def health(request: web.Request) -> web.Response:
     """Readiness: answers {"provider", "status": "ok"} once the mock listens."""
     return json_response({"provider": request_state(request).provider.id, "status": "ok"})
 
 
+@control_call("GET", "/__mock__/config", responses={200: schemas.CONFIG})
 async def config(request: web.Request) -> web.Response:
     """Base URL, credentials, keys and URLs a client needs (what the serve table prints)."""
     return json_response(describe(request_state(request), base_url(request)))
 
 
+@control_call("GET", "/__mock__/requests", responses={200: schemas.REQUESTS}, query={"outcome": {"enum": schemas.OUTCOMES}})
 async def requests(request: web.Request) -> web.Response:
     """The journal: every request with its outcome and reason (?outcome=rejected filters)."""
     state = request_state(request)
@@ -97,6 +94,7 @@ async def requests(request: web.Request) -> web.Response:
     )
 
 
+@control_call("GET", "/__mock__/messages", responses={200: schemas.MESSAGES})
 async def messages(request: web.Request) -> web.Response:
     """Accepted messages with their decrypted payloads, oldest first (?wait_for=N&timeout_s=S holds the answer until N)."""
     state = request_state(request)
@@ -120,6 +118,7 @@ async def messages(request: web.Request) -> web.Response:
     )
 
 
+@control_call("GET", "/__mock__/usage", responses={200: schemas.USAGE})
 async def usage(request: web.Request) -> web.Response:
     """What the journal and the message store hold against their budgets (docs/memory.md)."""
     state = request_state(request)
@@ -132,17 +131,24 @@ async def usage(request: web.Request) -> web.Response:
     })
 
 
+@control_call("POST", "/__mock__/reset", responses={200: STATUS_OK}, example_response={"status": "ok"})
 async def reset(request: web.Request) -> web.Response:
     """Empty journal, messages and faults; restore the clock and the default credentials."""
     request_state(request).reset()
     return json_response({"status": "ok"})
 
 
+@control_call("GET", "/__mock__/faults", responses={200: schemas.FAULTS})
 async def list_faults(request: web.Request) -> web.Response:
     """Scripted faults still pending."""
     return json_response({"faults": [r.to_json() for r in request_state(request).faults.pending()]})
 
 
+@control_call(
+    "POST", "/__mock__/faults", request=schemas.FAULTS_REQUEST, request_required=True, responses={200: schemas.FAULTS},
+    errors={400: "not a fault: unknown field, status outside 400-599, drop with a status..."},
+    example_request={"status": 503, "times": 2, "path": "/v6/*", "retry_after": 1},
+)
 async def add_faults(request: web.Request) -> web.Response:
     """Script faults: {"status"?, "times"?, "method"?, "path"?, "delay_ms"?, "drop"?, "retry_after"?} or {"faults": [...]}; "tenant"? scopes them."""
     state = request_state(request)
@@ -164,17 +170,23 @@ async def add_faults(request: web.Request) -> web.Response:
     return json_response({"faults": [r.to_json() for r in state.faults.pending()]})
 
 
+@control_call("DELETE", "/__mock__/faults", responses={200: schemas.FAULTS}, example_response={"faults": []})
 async def clear_faults(request: web.Request) -> web.Response:
     """Remove every pending fault."""
     request_state(request).faults.clear()
     return json_response({"faults": []})
 
 
+@control_call("GET", "/__mock__/clock", responses={200: schemas.CLOCK})
 async def get_clock(request: web.Request) -> web.Response:
     """The mock clock: now_ms, offset_ms, frozen."""
     return json_response(request_state(request).clock.state().to_json())
 
 
+@control_call(
+    "POST", "/__mock__/clock", request=schemas.CLOCK_REQUEST, responses={200: schemas.CLOCK},
+    errors={400: "neither offset_ms, now_ms nor reset; not an integer; or outside the range the clock allows (allowed_ms)"}, example_request={"offset_ms": 3600000, "frozen": True},
+)
 async def set_clock(request: web.Request) -> web.Response:
     """Move the mock clock: {"offset_ms"} or {"now_ms"}, optionally "frozen": true; {"reset": true} restores it."""
     clock = request_state(request).clock

@@ -15,6 +15,7 @@ from aiohttp import web
 from sealmail.argparsing import plain_text
 
 from .context import json_response
+from .control_spec import control_call, obj, array, STRING
 from .state import MOCK_STATE
 
 INDEX_PATH = "/__mock__/"
@@ -38,6 +39,10 @@ def _description(handler: Any) -> str:
     return plain_text(_CALL_PREFIX.sub("", lines[0])) if lines else ""
 
 
+@control_call("GET", INDEX_PATH, responses={200: obj(
+    {"provider": STRING, "calls": array(obj({"method": STRING, "path": STRING, "description": STRING}, required=("method", "path", "description")))},
+    required=("provider", "calls"),
+)})
 async def control_index(request: web.Request) -> web.Response:
     """This list: every control call of this provider with its method, path and purpose."""
     return json_response({"provider": request.app[MOCK_STATE].provider.id, "calls": control_calls(request.app)})

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from sealmail.mockservers.core.control_spec import add_control_route
 
 from .tenancy import AutoSendTenants
 from . import handlers, spec
@@ -45,13 +46,9 @@ class AutoSendProvider(AutoSendTenants, Provider[AutoSendConfig, AutoSendModel])
         app.router.add_post(spec.CREATE_CONTACT_PATH, handlers.create_contact)
         app.router.add_post(spec.SEND_PATH, handlers.send_mail)
         app.router.add_post(spec.BULK_PATH, handlers.send_bulk)
-        app.router.add_get(spec.KEYS_PATH, handlers.list_keys)
-        app.router.add_post(spec.ROTATE_PATH, handlers.rotate_keys)
-        app.router.add_post(spec.RETIRE_PATH, handlers.retire_key)
-        app.router.add_post(spec.IMPORT_KEY_PATH, handlers.import_key)
-        app.router.add_get(spec.ERRORS_PATH, handlers.list_scripted)
-        app.router.add_post(spec.ERRORS_PATH, handlers.script_errors)
-        app.router.add_delete(spec.ERRORS_PATH, handlers.clear_scripted)
+        for control in (handlers.list_keys, handlers.rotate_keys, handlers.retire_key, handlers.import_key,
+                        handlers.list_scripted, handlers.script_errors, handlers.clear_scripted):
+            add_control_route(app, control)
 
     def error_kind_for_status(self, status: int) -> ErrorKind:
         return spec.STATUS_KINDS.get(status) or ErrorKind(status, f"HTTP_{status}", "Request failed")

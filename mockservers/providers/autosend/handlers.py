@@ -16,6 +16,7 @@ from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
+from sealmail.mockservers.core.control_spec import ANY_OBJECT, BOOLEAN, INTEGER, STRING, JsonSchema, array, control_call, nullable, obj
 from sealmail.mockservers.crypto.jwe import KeyRejected
 
 from . import spec
@@ -139,6 +140,27 @@ def _clip(payload: Any, limit: int) -> Any:
 
 
 # --- control API extras ---------------------------------------------------------------------------
+KEYS = obj(
+    {
+        "active": STRING, "next_rotation_ms": nullable(INTEGER),
+        "keys": array(obj({"kid": STRING, "number": nullable(INTEGER), "added_ms": INTEGER, "jwk": ANY_OBJECT, "private_jwk": ANY_OBJECT},
+                          required=("kid", "number", "added_ms", "jwk"))),
+    },
+    required=("active", "keys", "next_rotation_ms"),
+)
+""":func:`keys_state`."""
+PENDING = obj({"pending": array(STRING)}, required=("pending",))
+SCRIPT_ERRORS = obj(
+    {"code": {"enum": sorted(str(code) for code in spec.SCRIPTABLE_ERRORS)}, "times": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}},
+    required=("code",),
+)
+
+
+def _with(schema: JsonSchema, **fields: JsonSchema) -> JsonSchema:
+    """``schema`` with more required fields (a key call answers its key and the ring)."""
+    return {**schema, "properties": {**schema["properties"], **fields}, "required": [*schema["required"], *fields]}
+
+
 
 def keys_state(model: AutoSendModel, *, private: bool = False) -> dict[str, Any]:
     keys = []
@@ -154,6 +176,7 @@ def keys_state(model: AutoSendModel, *, private: bool = False) -> dict[str, Any]
     }
 
 
+@control_call("GET", spec.KEYS_PATH, responses={200: KEYS}, query={"private": {"enum": ["1", "true"]}})
 async def list_keys(request: web.Request) -> web.Response:
     """``GET /__mock__/keys[?private=1]``: listed keys, active first (private JWKs on request)."""
     model = ctx.model(request, MODEL)
@@ -161,6 +184,7 @@ async def list_keys(request: web.Request) -> web.Response:
     return ctx.json_response(keys_state(model, private=request.query.get("private") in {"1", "true"}))
 
 
+@control_call("POST", spec.ROTATE_PATH, responses={200: _with(KEYS, rotated=STRING)})
 async def rotate_keys(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/rotate``: a new active key, listed first; the others stay usable."""
     model = ctx.model(request, MODEL)
@@ -168,6 +192,11 @@ async def rotate_keys(request: web.Request) -> web.Response:
     return ctx.json_response({"rotated": key.kid, **keys_state(model)})
 
 
+@control_call(
+    "POST", spec.RETIRE_PATH, request=obj({"kid": {"type": "string", "minLength": 1}}, required=("kid",)), request_required=True,
+    responses={200: _with(KEYS, retired=STRING)}, example_request={"kid": "key-1"},
+    errors={400: "no kid given", 404: "the kid is not listed", 409: "the key is the active one, or the last"},
+)
 async def retire_key(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/retire`` ``{"kid": "..."}``: remove a key; its kid becomes unknown."""
     model = ctx.model(request, MODEL)
@@ -186,6 +215,10 @@ async def retire_key(request: web.Request) -> web.Response:
     return ctx.json_response({"retired": kid, **keys_state(model)})
 
 
+@control_call(
+    "POST", spec.IMPORT_KEY_PATH, request=obj({"jwk": ANY_OBJECT, "active": BOOLEAN}, required=("jwk",)), request_required=True,
+    responses={200: _with(KEYS, imported=STRING)}, errors={400: "not an RSA private JWK with a kid, or a kid already listed"},
+)
 async def import_key(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/import`` ``{"jwk": {<RSA private JWK with kid>}, "active": true}``: add your own key to the ring."""
     model = ctx.model(request, MODEL)
@@ -204,6 +237,10 @@ async def import_key(request: web.Request) -> web.Response:
     return ctx.json_response({"imported": key.kid, **keys_state(model)})
 
 
+@control_call(
+    "POST", spec.ERRORS_PATH, request=SCRIPT_ERRORS, request_required=True, responses={200: PENDING},
+    errors={400: "unknown code, or times outside 1-1000"}, example_request={"code": "UNKNOWN_KEY_ID", "times": 1},
+)
 async def script_errors(request: web.Request) -> web.Response:
     """``POST /__mock__/errors`` ``{"code": "UNKNOWN_KEY_ID", "times": 1}``: answer the next API requests with it."""
     model = ctx.model(request, MODEL)
@@ -222,11 +259,13 @@ async def script_errors(request: web.Request) -> web.Response:
     return ctx.json_response({"pending": model.scripted_pending()})
 
 
+@control_call("GET", spec.ERRORS_PATH, responses={200: PENDING})
 async def list_scripted(request: web.Request) -> web.Response:
     """Scripted API errors still pending."""
     return ctx.json_response({"pending": ctx.model(request, MODEL).scripted_pending()})
 
 
+@control_call("DELETE", spec.ERRORS_PATH, responses={200: PENDING}, example_response={"pending": []})
 async def clear_scripted(request: web.Request) -> web.Response:
     """Drop every scripted API error."""
     ctx.model(request, MODEL).clear_scripted()

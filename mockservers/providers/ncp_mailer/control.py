@@ -16,24 +16,33 @@ from aiohttp import web
 from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.context import json_response
 from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
+from sealmail.mockservers.core.control_spec import INTEGER, STATUS_OK, STRING, add_control_route, array, control_call, nullable, obj
 
 from . import spec
 from .handlers import MODEL
 
 
 def add_control_routes(app: web.Application) -> None:
-    app.router.add_get("/__mock__/credentials", list_credentials)
-    app.router.add_post("/__mock__/credentials", add_credential)
-    app.router.add_delete("/__mock__/credentials/{accessKey}", remove_credential)
-    app.router.add_post("/__mock__/templates", add_template)
-    app.router.add_post("/__mock__/mails/{mailId}/status", set_mail_status)
+    for handler in (list_credentials, add_credential, remove_credential, add_template, set_mail_status):
+        add_control_route(app, handler)
 
 
+_NON_EMPTY = {"type": "string", "minLength": 1}
+CREDENTIAL = obj({"accessKey": STRING, "secretKey": STRING, "state": STRING}, required=("accessKey", "secretKey", "state"))
+"""``Credential.to_json`` (models.py)."""
+
+
+@control_call("GET", "/__mock__/credentials", responses={200: obj({"credentials": array(CREDENTIAL)}, required=("credentials",))})
 async def list_credentials(request: web.Request) -> web.Response:
     """Every credential: access key, secret key, state."""
     return json_response({"credentials": [c.to_json() for c in ctx.model(request, MODEL).credentials()]})
 
 
+@control_call(
+    "POST", "/__mock__/credentials", responses={201: CREDENTIAL}, errors={400: "a field is not a non-empty string, or the state is unknown"},
+    request=obj({"accessKey": _NON_EMPTY, "secretKey": _NON_EMPTY, "state": _NON_EMPTY}),
+    example_request={"accessKey": "my-access-key", "secretKey": "my-secret-key", "state": "active"},
+)
 async def add_credential(request: web.Request) -> web.Response:
     """Add a credential {"accessKey"?, "secretKey"?, "state"?} (generated keys if absent); 201."""
     try:
@@ -47,6 +56,7 @@ async def add_credential(request: web.Request) -> web.Response:
     return json_response(credential.to_json(), status=201)
 
 
+@control_call("DELETE", "/__mock__/credentials/{accessKey}", responses={200: STATUS_OK}, errors={404: "no such access key"})
 async def remove_credential(request: web.Request) -> web.Response:
     """Remove a credential; its access key becomes unknown."""
     if not ctx.model(request, MODEL).remove_credential(request.match_info["accessKey"]):
@@ -54,6 +64,15 @@ async def remove_credential(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
+@control_call(
+    "POST", "/__mock__/templates", request_required=True, errors={400: "templateSid not an integer, or title/body not strings"},
+    request=obj(
+        {"templateSid": INTEGER, "title": STRING, "body": STRING, "name": _NON_EMPTY, "senderAddress": _NON_EMPTY, "senderName": _NON_EMPTY},
+        required=("templateSid", "title", "body"),
+    ),
+    responses={201: obj({"templateSid": INTEGER, "name": nullable(STRING)}, required=("templateSid",))},
+    example_request={"templateSid": 1001, "title": "Hello ${name}", "body": "<p>Hi ${name}</p>"},
+)
 async def add_template(request: web.Request) -> web.Response:
     """Store a mail template {"templateSid", "title", "body", "name"?, "senderAddress"?, "senderName"?}."""
     try:
@@ -73,6 +92,11 @@ async def add_template(request: web.Request) -> web.Response:
     return json_response({"templateSid": template.sid, "name": template.name}, status=201)
 
 
+@control_call(
+    "POST", "/__mock__/mails/{mailId}/status", request=obj({"status": {"enum": [*spec.STATUS_CODES, None]}}),
+    responses={200: obj({"mailId": STRING, "status": STRING}, required=("mailId", "status"))},
+    errors={400: "status not one of the sendStatus codes or null", 404: "no such mail"}, example_request={"status": "F"},
+)
 async def set_mail_status(request: web.Request) -> web.Response:
     """Force a mail's status {"status": "F"}; null restores the simulated status."""
     try:

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from sealmail.mockservers.core import ErrorKind, MockClock, Provider, Rejection, RenderedError
+from sealmail.mockservers.core.control_spec import add_control_route
 
 from .tenancy import NetcoreCeTenants
 from . import spec
@@ -28,9 +29,8 @@ class NetcoreCeProvider(NetcoreCeTenants, Provider[NetcoreCeConfig, NetcoreCeMod
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(spec.UPLOAD_PATH, upload_activities)
-        app.router.add_get(spec.ASSETS_PATH, list_assets)
-        app.router.add_post(spec.ASSETS_PATH, register_asset)
-        app.router.add_delete(spec.ASSETS_PATH + "/{asset}", delete_asset)
+        for control in (list_assets, register_asset, delete_asset):
+            add_control_route(app, control)
 
     def error_kind_for_status(self, status: int) -> ErrorKind:
         return spec.STATUS_KINDS.get(status) or ErrorKind(status, f"http_{status}", "Request failed")

@@ -11,6 +11,7 @@ from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
+from sealmail.mockservers.core.control_spec import STRING, array, control_call, obj
 from sealmail.mockservers.crypto import CryptoError
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
@@ -125,6 +126,24 @@ def _encrypted_request(request: web.Request) -> str:
 
 
 # --- control API: /__mock__/assets ------------------------------------------------
+_ECODE = {"type": ["integer", "string"], "description": "11256, 11257 (AES-256-CBC) or 11258 (AES-256-GCM)"}
+ASSET_REGISTRATION = obj(
+    {"asset": {"type": "string", "pattern": f"^{spec.ASSET_ID.pattern}$"}, "key": STRING, "iv": STRING,
+     "ecodes": {"type": "array", "items": _ECODE, "minItems": 1}},
+    required=("asset", "key"), closed=True,
+)
+"""What :func:`parse_registration` checks (the key and IV formats are checked there)."""
+ASSET = obj(
+    {"asset": STRING, "ecodes": {"type": "object", "additionalProperties": obj({"method": STRING}, required=("method",))}},
+    required=("asset", "ecodes"),
+)
+"""``_asset_json`` (models.py): eCode -> method and credential."""
+
+@control_call(
+    "POST", spec.ASSETS_PATH, request=ASSET_REGISTRATION, request_required=True, responses={200: ASSET},
+    errors={400: "unknown field, bad asset id, a key or IV of the wrong length or alphabet, or mixed CBC/GCM eCodes"},
+    example_request={"asset": "my-asset", "key": "0123456789abcdef0123456789abcdef", "iv": "abcdef9876543210", "ecodes": [11256, 11257]},
+)
 async def register_asset(request: web.Request) -> web.Response:
     """``POST /__mock__/assets``: ``{"asset", "key", "iv", "ecodes"}`` as the customer shares them."""
     model = ctx.model(request, MODEL)
@@ -136,11 +155,15 @@ async def register_asset(request: web.Request) -> web.Response:
     return json_response(model.register(registration))
 
 
+@control_call("GET", spec.ASSETS_PATH, responses={200: obj({"assets": array(ASSET)}, required=("assets",))})
 async def list_assets(request: web.Request) -> web.Response:
     """Registered assets and their eCodes."""
     return json_response({"assets": ctx.model(request, MODEL).assets()})
 
 
+@control_call(
+    "DELETE", spec.ASSETS_PATH + "/{asset}", responses={200: obj({"deleted": STRING}, required=("deleted",))}, errors={404: "unknown asset"},
+)
 async def delete_asset(request: web.Request) -> web.Response:
     """Remove an asset; its uploads are refused from then on."""
     asset = request.match_info["asset"]
