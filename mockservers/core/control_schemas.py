@@ -55,8 +55,12 @@ FAULT = {
 }
 """``FaultRule.from_json`` (core/faults.py): unknown fields are refused."""
 
-FAULTS_REQUEST: JsonSchema = {"oneOf": [obj({"faults": array(FAULT)}, required=("faults",)), FAULT]}
-"""One fault, or ``{"faults": [...]}`` (a single fault refuses a ``faults`` field: it is closed)."""
+_TENANT = {"type": "string", "description": "only this tenant's requests take the fault(s) (docs/tenants.md)"}
+FAULTS_REQUEST: JsonSchema = {"oneOf": [
+    obj({"faults": array(FAULT), "tenant": _TENANT}, required=("faults",)),
+    {**FAULT, "properties": {**FAULT["properties"], "tenant": _TENANT}},
+]}
+"""One fault, or ``{"faults": [...]}`` (a single fault refuses a ``faults`` field: it is closed); ``tenant`` scopes either."""
 FAULTS = obj({"faults": array(obj(_FAULT_FIELDS, required=("times", "status", "method", "path", "delay_ms", "drop")))}, required=("faults",))
 
 CLOCK = obj({"now_ms": INTEGER, "offset_ms": INTEGER, "frozen": BOOLEAN}, required=("now_ms", "offset_ms", "frozen"))

@@ -83,6 +83,9 @@ def _operation(call: ControlCall, summary: str, handler: Any) -> dict[str, Any]:
         {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
         for p in _PATH_PARAMETER.findall(call.path)
     ] + [{"name": q, "in": "query", "required": False, "schema": s} for q, s in call.query.items()]
+    if not call.path.startswith("/__mock__/tenants"):  # core/tenants.scope_control_request: every other call takes it
+        parameters.append({"name": "tenant", "in": "query", "required": False, "schema": {"type": "string"},
+                           "description": "work on this tenant (docs/tenants.md); without it, the default tenant; unknown: 404"})
     if parameters:
         operation["parameters"] = parameters
     if call.request is not None:

@@ -6,19 +6,37 @@ from aiohttp import web
 
 from .context import json_response
 from .control import ControlError, base_url, control_error, describe, read_control_json
+from .control_schemas import CONFIG
+from .control_spec import INTEGER, STRING, add_control_route, array, control_call, obj
 from .tenants import DEFAULT_TENANT, TENANTS, Tenant, TenantError, TenantRegistry
+
+TENANT_SUMMARY = obj({"id": STRING, "created_ms": INTEGER, "requests": INTEGER, "messages": INTEGER, "in_flight": INTEGER},
+                     required=("id", "created_ms", "requests", "messages", "in_flight"))
+TENANT = {**TENANT_SUMMARY, "properties": {**TENANT_SUMMARY["properties"], "config": CONFIG},
+          "required": [*TENANT_SUMMARY["required"], "config"]}
+TENANT_REQUEST = obj({
+    "private_key_pem": {"type": "string", "description": "stayprivate: bring the company's key pair"},
+    "public_key_pem": {"type": "string", "description": "stayprivate: register only the company's public key"},
+})
+TENANTS_LIST = obj({"default": STRING, "tenants": array(TENANT_SUMMARY), "created": INTEGER, "evicted": INTEGER,
+                    "max_tenants": INTEGER, "max_bytes": INTEGER},
+                   required=("default", "tenants", "created", "evicted", "max_tenants", "max_bytes"))
 
 
 def add_tenant_routes(app: web.Application) -> None:
-    app.router.add_post("/__mock__/tenants", create_tenant)
-    app.router.add_get("/__mock__/tenants", list_tenants)
-    app.router.add_delete("/__mock__/tenants/{tenant_id}", delete_tenant)
+    for handler in (create_tenant, list_tenants, delete_tenant):
+        add_control_route(app, handler)
 
 
 def _tenant_json(tenant: Tenant, url: str) -> dict[str, object]:
     return {**tenant.summary(), "config": describe(tenant.state, url)}
 
 
+@control_call(
+    "POST", "/__mock__/tenants", request=TENANT_REQUEST, responses={201: TENANT},
+    errors={400: "a field this provider does not take, or a key it refuses", 409: "every tenant busy at the bound"},
+    example_request={},
+)
 async def create_tenant(request: web.Request) -> web.Response:
     """A new tenant with its own fresh credentials (answered in "config", as GET /__mock__/config?tenant=ID)."""
     registry = request.app[TENANTS]
@@ -34,6 +52,7 @@ async def create_tenant(request: web.Request) -> web.Response:
     return json_response(_tenant_json(tenant, base_url(request)), status=201)
 
 
+@control_call("GET", "/__mock__/tenants", responses={200: TENANTS_LIST})
 async def list_tenants(request: web.Request) -> web.Response:
     """Every tenant with its counts, and how many were created and evicted."""
     registry: TenantRegistry = request.app[TENANTS]
@@ -49,6 +68,8 @@ async def list_tenants(request: web.Request) -> web.Response:
     )
 
 
+@control_call("DELETE", "/__mock__/tenants/{tenant_id}", responses={200: obj({"deleted": STRING}, required=("deleted",))},
+              errors={404: "no such tenant"})
 async def delete_tenant(request: web.Request) -> web.Response:
     """Delete a tenant: its credentials select the default tenant from now on."""
     tenant_id = request.match_info["tenant_id"]

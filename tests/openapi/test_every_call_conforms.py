@@ -49,6 +49,14 @@ def common_calls(call: Call) -> None:
     call("POST", "/__mock__/clock", {"offset_ms": "soon"}, expect=400)
     call("GET", "/__mock__/clock")
     call("POST", "/__mock__/reset")
+    tenant = call("POST", "/__mock__/tenants", {}, expect=201)
+    call("POST", "/__mock__/tenants", {"colour": "blue"}, expect=400)
+    call("GET", "/__mock__/tenants")
+    call("POST", "/__mock__/faults", {"tenant": tenant["id"], "status": 503})
+    call("GET", f"/__mock__/requests?tenant={tenant['id']}")
+    call("GET", "/__mock__/requests?tenant=t-gone", expect=404)
+    call("DELETE", f"/__mock__/tenants/{tenant['id']}")
+    call("DELETE", f"/__mock__/tenants/{tenant['id']}", expect=404)
 
 
 def autosend_calls(mock: MockHandle[Any], call: Call) -> None:
