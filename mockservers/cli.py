@@ -23,6 +23,7 @@ from .core import MockConfig, create_app, providers, start_mock
 from .core.control import describe
 from .core.runner import DEFAULT_HOST, RunningMock
 from .core.settings_doc import SettingDoc, setting_docs
+from .eventloop import LOOP_CHOICES, LOOP_ENV, LoopUnavailable, choose_loop, requested_loop, running_loop_name
 
 SERVE_DESCRIPTION = """\
 Run the provider mocks on 127.0.0.1 until Ctrl-C or SIGTERM. Each provider listens on
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, metavar="FILE", help='JSON file: {"<provider id>": {"<setting>": value}}')
     serve.add_argument("--set", action="append", default=[], metavar="ID.NAME=VALUE", help="override one setting (repeatable; settings listed below)")
     serve.add_argument("--json", action="store_true", help="print the start-up table as one JSON line")
+    serve.add_argument("--loop", choices=LOOP_CHOICES, help=f"event loop: auto (uvloop if installed, the default), asyncio, uvloop; env {LOOP_ENV}")
     for provider in providers().values():
         hook = getattr(provider, "add_cli_arguments", None)
         if hook is not None:
@@ -166,7 +168,7 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
     """One row per mock: provider, base URL, and the credentials to paste into an app."""
     rows = [describe(m.state, m.url) for m in running]
     if as_json:
-        out.write(json.dumps({"mocks": rows}) + "\n")
+        out.write(json.dumps({"mocks": rows, "event_loop": running_loop_name()}) + "\n")
         out.flush()
         return
     width = max((len(r["provider"]) for r in rows), default=8)
@@ -180,6 +182,7 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
             if "\n" in shown:
                 shown = shown.splitlines()[0] + " ... (see /__mock__/config)"
             out.write(f"{'':{width}}    {key}: {shown}\n")
+    out.write(f"event loop: {running_loop_name()}\n")
     out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...). Ctrl-C stops.\n")
     out.flush()
 
@@ -208,7 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as error:  # whatever a provider raises on these values, it is a usage error
             return fail("sealmail serve", f"bad settings for {provider_id}: {error}")
     try:
-        asyncio.run(serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json))
+        loop = choose_loop(requested_loop(args.loop))
+    except LoopUnavailable as error:
+        return fail("sealmail serve", str(error))
+    try:
+        loop.run(serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json))
     except OSError as error:
         print(f"sealmail serve: cannot start: {error}", file=sys.stderr)
         return 1
