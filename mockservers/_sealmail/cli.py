@@ -31,7 +31,10 @@ commands:
 
 
 def _serve(argv: list[str]) -> int:
-    from .mockservers.cli import main
+    from .lazy_ca import client_ca_loaded_on_first_use
+
+    with client_ca_loaded_on_first_use():  # a server builds no TLS client: aiohttp's import-time CA loading waits
+        from .mockservers.cli import main
 
     return main(argv)
 
