@@ -116,13 +116,13 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
     return chunks.split(b"\n", 1)[0]
 
 
-def start_mocks(provider_ids: Sequence[str], settings: dict[str, dict[str, Any]] | None = None) -> ServerProcess:
+def start_mocks(provider_ids: Sequence[str], settings: dict[str, dict[str, Any]] | None = None, *, loop: str = "asyncio") -> ServerProcess:
     """``python -m sealmail serve --port-base 0 --json`` for these providers.
 
     ``info["urls"]`` maps provider id to base URL; ``info["mocks"]`` is the
     start-up table (credentials) as ``GET /__mock__/config`` shows it.
     """
-    argv = [PYTHON, "-m", "sealmail", "serve", "--port-base", "0", "--json"]
+    argv = [PYTHON, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--loop", loop]
     for provider_id in provider_ids:
         argv += ["--provider", provider_id]
     for provider_id, values in (settings or {}).items():
@@ -133,9 +133,9 @@ def start_mocks(provider_ids: Sequence[str], settings: dict[str, dict[str, Any]]
     return server
 
 
-def start_baseline(paths: Sequence[str], *, work: str = "none", key_file: Path | None = None) -> ServerProcess:
+def start_baseline(paths: Sequence[str], *, work: str = "none", key_file: Path | None = None, loop: str = "asyncio") -> ServerProcess:
     """The bare aiohttp server of :mod:`bench.baseline_server` on these paths."""
-    argv = [PYTHON, "-m", "bench.baseline_server", "--work", work]
+    argv = [PYTHON, "-m", "bench.baseline_server", "--work", work, "--loop", loop]
     for path in paths:
         argv += ["--path", path]
     if key_file is not None:
