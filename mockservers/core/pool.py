@@ -32,7 +32,7 @@ class MockPool:
 
     def acquire(self, provider_id: str, **settings: Any) -> MockHandle[Any]:
         """A freshly reset mock of ``provider_id`` with ``settings`` applied."""
-        key = provider_id + json.dumps(settings, sort_keys=True, default=repr)
+        key = provider_id + (json.dumps(settings, sort_keys=True, default=repr) if settings else "{}")
         with self._lock:
             handle = self._handles.get(key)
             if handle is None:
