@@ -9,6 +9,10 @@
 4. peak RSS after 200,000 requests vs the documented bound (:mod:`bench.memory`)
 5. cold start of ``serve`` and ``vectors generate`` (:mod:`bench.coldstart`)
 
+Issue 16's figures (:mod:`bench.more_figures`): ``loops`` (asyncio and uvloop, each vs bare aiohttp
+on the same loop), ``peers`` (WireMock standalone), ``fixtures-process`` (whole pytest processes),
+``headroom`` (the load generator's own CPU; wrk). ``--only 1,peers`` picks any of them.
+
 Prints a table, writes JSON (raw numbers, the machine's cores, the load
 generator's settings). Exit 0 unless a figure could not be measured, or
 ``--strict`` and a target was missed.
@@ -23,7 +27,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import ceiling, coldstart, fixtures, jose, memory, throughput
+from . import ceiling, coldstart, fixtures, jose, memory, more_figures, throughput
 from .measure import LoadSettings
 from .profiles import available_profiles, missing_profiles
 from .report import RESULTS_PATH, Figure, table, write
@@ -31,7 +35,7 @@ from .report import RESULTS_PATH, Figure, table, write
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description="sealmail benchmarks (issue 8)")
-    parser.add_argument("--only", default="1,2,3,4,5", help="figures to run, e.g. 1,3 (default: all)")
+    parser.add_argument("--only", default=",".join(["1", "2", "3", "4", "5", *more_figures.NAMES]), help="figures to run, e.g. 1,3,peers (default: all)")
     parser.add_argument("--provider", action="append", help="only these providers (default: every one with a profile)")
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the harness, not a measurement)")
     parser.add_argument("--rounds", type=int, help="A/B rounds per figure (default 5, quick 1)")
@@ -96,10 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         attempt("4 memory", lambda: [memory.measure(profiles, settings, total_requests=total)])
     if "5" in wanted:
         attempt("5 cold start", lambda: coldstart.measure(max(1, min(rounds, 3))))
+    more_figures.run(wanted, attempt, errors, profiles, settings, quick=args.quick, rounds=rounds)
 
     extra = {
         "seconds": round(time.perf_counter() - started, 1),
         "errors": errors,
+        "skipped": more_figures.SKIPPED,
         "providers": list(profiles),
         "providers_without_profile": missing_profiles(),
         "quick": args.quick,
