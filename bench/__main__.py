@@ -11,7 +11,8 @@
 
 Issue 16's figures (:mod:`bench.more_figures`): ``loops`` (asyncio and uvloop, each vs bare aiohttp
 on the same loop), ``peers`` (WireMock standalone), ``fixtures-process`` (whole pytest processes),
-``headroom`` (the load generator's own CPU; wrk). ``--only 1,peers`` picks any of them.
+``headroom`` (the load generator's own CPU; wrk), ``cold-start`` (serve with the deferred client CA
+loading, before and after). ``--only 1,peers`` picks any of them.
 
 Prints a table, writes JSON (raw numbers, the machine's cores, the load
 generator's settings). Exit 0 unless a figure could not be measured, or

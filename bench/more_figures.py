@@ -1,4 +1,4 @@
-"""The registry of issue 16's figures in ``python -m bench``: ``loops``, ``peers``, ``fixtures-process``, ``headroom``.
+"""The registry of issue 16's figures in ``python -m bench``: ``loops``, ``peers``, ``fixtures-process``, ``headroom``, ``cold-start``.
 
 Each needs something optional (uvloop, java + npm, pytest-httpserver, wrk); when it is missing
 the figure is skipped with one line on stderr and listed under ``skipped`` in results.json,
@@ -11,13 +11,13 @@ import shutil
 import sys
 from typing import Callable, Mapping
 
-from . import fixture_processes, headroom, loops, peers, wiremock
+from . import coldstart_ca, fixture_processes, headroom, loops, peers, wiremock
 from .fixtures import httpserver_available
 from .measure import LoadSettings
 from .profiles import Profile
 from .report import Figure
 
-NAMES = ("loops", "peers", "fixtures-process", "headroom")
+NAMES = ("loops", "peers", "fixtures-process", "headroom", "cold-start")
 MAIN_PROVIDER = "netcore-email"
 SKIPPED: list[str] = []
 
@@ -32,6 +32,8 @@ def skip(name: str, reason: str) -> None:
 def run(wanted: set[str], attempt: Attempt, errors: list[str], profiles: Mapping[str, Profile], settings: LoadSettings, *,
         quick: bool, rounds: int) -> None:
     """Run the wanted figures of this registry through ``attempt`` (which records figures and errors)."""
+    if "cold-start" in wanted:
+        attempt("cold-start (deferred CA)", lambda: coldstart_ca.measure(max(3, rounds)))
     main = profiles.get(MAIN_PROVIDER)
     if "loops" in wanted:
         if not loops.uvloop_available():

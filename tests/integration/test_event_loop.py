@@ -85,3 +85,18 @@ def test_environment_chooses_when_no_option(monkeypatch: pytest.MonkeyPatch, cap
         choose_loop(requested_loop(None))
     assert main(["serve", "--provider", "netcore-email", "--port-base", "0"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("loop", [
+    "asyncio",
+    pytest.param("uvloop", marks=pytest.mark.skipif(not HAS_UVLOOP, reason="uvloop is not installed")),
+])
+def test_the_fixtures_server_thread_follows_sealmail_loop(loop: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sealmail.mockservers.core import ServerThread
+
+    monkeypatch.setenv("SEALMAIL_LOOP", loop)
+    thread = ServerThread()
+    try:
+        assert type(thread.loop).__module__.split(".")[0] == loop
+    finally:
+        thread.stop()
