@@ -7,6 +7,8 @@ bundle twice (about 100 ms each here); ``sealmail serve`` defers that to the con
 
 - ``python -m sealmail serve --port-base 0 --json`` (as shipped);
 - the same with aiohttp imported first (``python -c "import aiohttp; ..."``): the CA loading as before;
+- "before": that, plus the other start-up work issue 16 removed (``importlib.metadata`` for
+  ``__version__``, the settings epilog of ``--help`` built at every start);
 - the bare aiohttp server of :mod:`bench.baseline_server` (which imports aiohttp normally).
 
 Byte-code: every start-up runs with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` cleared for the
@@ -33,6 +35,11 @@ from .servers import spawn
 
 SERVE = ["sealmail", "serve", "--port-base", "0", "--json"]
 EAGER = "import sys, aiohttp; from sealmail.cli import main; sys.exit(main(sys.argv[1:]))"
+BEFORE = (  # what start-up did before issue 16: CA bundle at import, importlib.metadata for __version__, --help epilog
+    "import sys, aiohttp, importlib.metadata as m; m.version('sealmail'); "
+    "from sealmail.mockservers.cli import settings_help; settings_help(); "
+    "from sealmail.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 def serve_once(argv: list[str], loop: str) -> dict[str, Any]:
@@ -71,6 +78,7 @@ def _measure(rounds: int) -> list[Figure]:
         "serve": lambda: serve_once([sys.executable, "-m", *SERVE], "asyncio"),
         "serve_uvloop": lambda: serve_once([sys.executable, "-m", *SERVE], "auto"),
         "serve_eager_ca": lambda: serve_once([sys.executable, "-c", EAGER, *SERVE[1:]], "asyncio"),
+        "serve_before": lambda: serve_once([sys.executable, "-c", BEFORE, *SERVE[1:]], "asyncio"),
         "bare": bare_once,
     })
     s = {name: median([r["seconds"] for r in results]) for name, results in runs.items()}
@@ -88,5 +96,10 @@ def _measure(rounds: int) -> list[Figure]:
             value=s["serve"], unit="s", baseline_name="serve with aiohttp's import-time CA loading", baseline=s["serve_eager_ca"],
             ratio=ratio(s["serve_eager_ca"], s["serve"]),
             note=f"gain {1000 * (s['serve_eager_ca'] - s['serve']):.0f} ms; with --loop auto (uvloop import) {s['serve_uvloop']:.3f} s",
+        ),
+        Figure(
+            figure="cold-start", subject="sealmail serve: after vs before issue 16 (CA at import, importlib.metadata, --help epilog)",
+            value=s["serve"], unit="s", baseline_name="serve doing the start-up work removed", baseline=s["serve_before"],
+            ratio=ratio(s["serve_before"], s["serve"]), note=f"gain {1000 * (s['serve_before'] - s['serve']):.0f} ms",
         ),
     ]
