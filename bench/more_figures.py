@@ -12,7 +12,7 @@ import sys
 from typing import Callable, Mapping
 
 from . import coldstart_ca, fixture_processes, headroom, loops, peers, wiremock
-from .fixtures import httpserver_available
+from .fixtures import TESTS as FIXTURE_TESTS, httpserver_available
 from .measure import LoadSettings
 from .profiles import Profile
 from .report import Figure
@@ -57,7 +57,7 @@ def run(wanted: set[str], attempt: Attempt, errors: list[str], profiles: Mapping
         if not httpserver_available():
             skip("fixtures-process", "pytest-httpserver is not installed (pip install -e '.[bench]')")
         else:
-            tests = 20 if quick else fixture_processes.TESTS
+            tests = 20 if quick else FIXTURE_TESTS
             attempt("fixtures-process", lambda: [fixture_processes.measure(main, max(rounds, 1 if quick else 5), tests)])
     if "headroom" in wanted:
         if shutil.which("wrk") is None:
