@@ -8,7 +8,7 @@ STAMP := $(VENV)/.sealmail-installed
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test venv vectors verify-vectors bench fuzz soak clean
+.PHONY: serve test venv vectors verify-vectors bench fuzz soak screenshots clean
 
 # Stale when pyproject.toml changed since the last install, or when the venv's
 # interpreter no longer runs (moved checkout, Python upgraded). Says what it does:
@@ -25,7 +25,7 @@ venv:
 	@if ! $(PY) -c "import sys" >/dev/null 2>&1; then rm -f $(STAMP); fi
 	@$(MAKE) --no-print-directory $(STAMP)
 
-## make serve: run every implemented mock on 127.0.0.1 (ports 8101..8105); Ctrl-C stops.
+## make serve: run every implemented mock on 127.0.0.1 (ports 8101..8105), the web inspector on 8100; Ctrl-C stops.
 serve: venv
 	$(PY) -m sealmail serve $(SERVE_ARGS)
 
@@ -54,6 +54,10 @@ fuzz: venv
 ## make soak: concurrent clients with injected faults against every provider for SOAK_SECONDS (default 60).
 soak: venv
 	SEALMAIL_SOAK_SECONDS=$${SOAK_SECONDS:-60} SEALMAIL_SOAK_REPORT=bench/soak-results.json $(PY) -m pytest tests/hardening/test_soak.py -q -s -p no:randomly $(PYTEST_ARGS)
+
+## make screenshots: rerun the inspector's browser tests, writing each view to docs/screenshots/*.png.
+screenshots: venv
+	SEALMAIL_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/inspector/test_browser.py -q -p no:randomly $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -8,6 +8,7 @@
 3. per-test cost of the fixtures vs pytest-httpserver (:mod:`bench.fixtures`)
 4. peak RSS after 200,000 requests vs the documented bound (:mod:`bench.memory`)
 5. cold start of ``serve`` and ``vectors generate`` (:mod:`bench.coldstart`)
+6. ``serve --tls --persist`` start-up vs plain, and ``--persist`` throughput vs in memory (:mod:`bench.serve_features`)
 
 Issue 16's figures (:mod:`bench.more_figures`): ``loops`` (asyncio and uvloop, each vs bare aiohttp
 on the same loop), ``peers`` (WireMock standalone), ``fixtures-process`` (whole pytest processes),
@@ -28,7 +29,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import ceiling, coldstart, fixtures, jose, memory, more_figures, throughput
+from . import ceiling, coldstart, fixtures, jose, memory, more_figures, serve_features, throughput
 from .measure import LoadSettings
 from .profiles import available_profiles, missing_profiles
 from .report import RESULTS_PATH, Figure, table, write
@@ -36,7 +37,7 @@ from .report import RESULTS_PATH, Figure, table, write
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description="sealmail benchmarks (issue 8)")
-    parser.add_argument("--only", default=",".join(["1", "2", "3", "4", "5", *more_figures.NAMES]), help="figures to run, e.g. 1,3,peers (default: all)")
+    parser.add_argument("--only", default=",".join(["1", "2", "3", "4", "5", "6", *more_figures.NAMES]), help="figures to run, e.g. 1,3,peers (default: all)")
     parser.add_argument("--provider", action="append", help="only these providers (default: every one with a profile)")
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the harness, not a measurement)")
     parser.add_argument("--rounds", type=int, help="A/B rounds per figure (default 5, quick 1)")
@@ -101,6 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         attempt("4 memory", lambda: [memory.measure(profiles, settings, total_requests=total)])
     if "5" in wanted:
         attempt("5 cold start", lambda: coldstart.measure(max(1, min(rounds, 3))))
+    if "6" in wanted:
+        attempt("6 serve --tls --persist start-up", lambda: [serve_features.measure_startup(max(1, min(rounds, 3)))])
+        for provider_id, profile in profiles.items():
+            attempt(f"6 --persist throughput {provider_id}",
+                    lambda profile=profile: [serve_features.measure_persist_throughput(profile, settings)])
     more_figures.run(wanted, attempt, errors, profiles, settings, quick=args.quick, rounds=rounds)
 
     extra = {

@@ -67,7 +67,7 @@ async def http_rate(send: Callable[[], Awaitable[int]], seconds: float, concurre
 
 def start_mock() -> tuple[subprocess.Popen[str], str]:
     """The autosend mock in a child process on an ephemeral port; returns it and its base URL."""
-    command = [sys.executable, "-m", "sealmail", "serve", "--provider", "autosend", "--port-base", "0", "--json",
+    command = [sys.executable, "-m", "sealmail", "serve", "--provider", "autosend", "--port-base", "0", "--json", "--quiet",
                "--set", "autosend.journal_capacity=1000", "--set", "autosend.message_capacity=1000"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None

@@ -14,23 +14,24 @@ acceptable in a benchmark script, never in tests.
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, Sequence
 
 from .measure import interleave, median
 from .report import Figure, ratio
 from .servers import ROOT, spawn
 
 
-def wait_healthy(url: str, deadline: float) -> None:
+def wait_healthy(url: str, deadline: float, context: ssl.SSLContext | None = None) -> None:
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=5, context=context) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError):
@@ -40,13 +41,16 @@ def wait_healthy(url: str, deadline: float) -> None:
         time.sleep(0.005)
 
 
-def serve_once() -> dict[str, Any]:
+def serve_once(extra: Sequence[str] = ()) -> dict[str, Any]:
+    """``serve [extra...]`` until every health answers (over HTTPS with the CA of the start-up line for ``--tls``)."""
     started = time.perf_counter()
-    server = spawn("mocks", [sys.executable, "-m", "sealmail", "serve", "--port-base", "0", "--json"])
+    server = spawn("mocks", [sys.executable, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--quiet", *extra])
     try:
         line_at = time.perf_counter() - started
+        ca_file = server.info.get("ca_file")
+        context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         for row in server.info["mocks"]:
-            wait_healthy(row["base_url"] + "/__mock__/health", started + 60)
+            wait_healthy(row["base_url"] + "/__mock__/health", started + 60, context)
         return {"seconds": round(time.perf_counter() - started, 4), "startup_line_s": round(line_at, 4),
                 "providers": [row["provider"] for row in server.info["mocks"]]}
     finally:

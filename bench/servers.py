@@ -116,13 +116,16 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
     return chunks.split(b"\n", 1)[0]
 
 
-def start_mocks(provider_ids: Sequence[str], settings: dict[str, dict[str, Any]] | None = None, *, loop: str = "asyncio") -> ServerProcess:
-    """``python -m sealmail serve --port-base 0 --json`` for these providers.
+def start_mocks(
+    provider_ids: Sequence[str], settings: dict[str, dict[str, Any]] | None = None, extra: Sequence[str] = (), *, loop: str = "asyncio"
+) -> ServerProcess:
+    """``python -m sealmail serve --port-base 0 --json --quiet --loop LOOP [extra...]`` for these providers.
 
     ``info["urls"]`` maps provider id to base URL; ``info["mocks"]`` is the
     start-up table (credentials) as ``GET /__mock__/config`` shows it.
     """
-    argv = [PYTHON, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--loop", loop]
+    # --quiet: nobody reads the request log after the start-up line (a full pipe would stall the server).
+    argv = [PYTHON, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--quiet", "--loop", loop, *extra]
     for provider_id in provider_ids:
         argv += ["--provider", provider_id]
     for provider_id, values in (settings or {}).items():

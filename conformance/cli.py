@@ -2,6 +2,7 @@
 
     sealmail conformance run netcore-email                          # the reference client
     sealmail conformance run netcore-email --client pkg.mod:factory --report-json out.json
+    sealmail conformance run netcore-email --client-cmd 'node adapter.mjs'   # any language (stdio JSON-RPC)
     sealmail conformance list [PROVIDER]                            # the requirement catalogue
     sealmail conformance check netcore-email --url http://127.0.0.1:8101   # judge traffic already sent
 
@@ -17,7 +18,7 @@ from typing import Sequence
 
 from sealmail.argparsing import fail, parser_with_commands
 
-from .framework import get_suite, load_factory, run_suite, suites
+from .framework import client_factory, get_suite, run_suite, suites
 
 PROG = "sealmail conformance"
 
@@ -30,7 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run = commands.add_parser("run", help="run a provider's suite against a client", description="Run a provider's suite against a client.")
     run.add_argument("provider", help="provider id, e.g. netcore-email")
-    run.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: the reference client")
+    chosen = run.add_mutually_exclusive_group()
+    chosen.add_argument("--client", metavar="MODULE:FACTORY", help="factory(base_url, config) -> client; default: the reference client")
+    chosen.add_argument("--client-cmd", metavar="COMMAND",
+                        help="a program in any language speaking JSON-RPC over stdin/stdout (conformance/FRAMEWORK.md)")
     run.add_argument("--report-json", type=Path, metavar="PATH", help="also write the report as JSON")
     run.add_argument("--properties", type=non_negative, default=0, metavar="N",
                      help="also drive the client with N generated payloads and check what the mock received")
@@ -66,25 +70,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "list":
         for suite in chosen:
             for requirement in suite.requirements:
-                print(f"{suite.provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.source}]")
+                print(f"{suite.provider_id}\t{requirement.id}\t{requirement.severity}\t{requirement.statement}\t[{requirement.citation}]")
         return 0
     if args.command == "check":
         from .traffic.remote import check_running_mock
 
         return check_running_mock(args.provider, args.url, report_json=args.report_json, junit_xml=args.junit_xml)
+    suite = chosen[0]
     try:
-        factory = load_factory(args.client) if args.client else None
+        factory = client_factory(suite, args.client, args.client_cmd)
+    except ValueError as error:  # an empty or unbalanced --client-cmd
+        return fail(PROG, f"--client-cmd: {error}")
     except Exception as error:  # the user's module: any import-time failure is theirs to fix
         return fail(PROG, f"cannot load --client {args.client}: {type(error).__name__}: {error}")
-    suite = chosen[0]
-    report = run_suite(suite, factory, client_name=args.client)
+    name = args.client or args.client_cmd
+    report = run_suite(suite, factory, client_name=name)
     print(report.table())
     document = report.to_json()
     properties_failed = False
     if args.properties:
         from .properties import run_properties
 
-        property_report = run_properties(suite, factory, args.properties, seed=args.seed, client_name=args.client)
+        property_report = run_properties(suite, factory, args.properties, seed=args.seed, client_name=name)
         print(property_report.text())
         document["properties"] = property_report.to_json()
         properties_failed = not property_report.passed

@@ -17,18 +17,21 @@ import importlib
 import inspect
 import pkgutil
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Callable, Iterable, Literal, Protocol, Sequence
 
 from sealmail.mockservers.core import MockHandle, MockPool
 
 from .clients.http import BlockingRunner
+from .evidence import clip, payload_diff
 
 Severity = Literal["MUST", "SHOULD"]
 
 CALL_TIMEOUT_S = 20.0
 """Longest a single client call may take inside a check before it counts as hung."""
+STARTUP_TIMEOUT_S = 60.0
+"""Longest a client factory may take: a stdio adapter's start counts here (``java Adapter.java`` compiles first)."""
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,22 @@ class Requirement:
     severity: Severity
     source: str
     """Where it comes from: seed file and sentence, or fact-sheet line."""
+    documentation: str = ""
+    """The provider's public documentation page the seed was taken from (URL), set by :func:`documented`."""
+
+    @property
+    def citation(self) -> str:
+        """The source and, when known, the documentation page: what a report prints."""
+        return f"{self.source} ({self.documentation})" if self.documentation else self.source
 
     def to_json(self) -> dict[str, str]:
-        return {"id": self.id, "statement": self.statement, "severity": self.severity, "source": self.source}
+        return {"id": self.id, "statement": self.statement, "severity": self.severity, "source": self.source,
+                "documentation": self.documentation}
+
+
+def documented(requirements: Iterable[Requirement], url: str) -> tuple[Requirement, ...]:
+    """``requirements`` citing the documentation page ``url`` beside their seed or fact-sheet source."""
+    return tuple(replace(requirement, documentation=url) for requirement in requirements)
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,18 @@ def judge(requirement_id: str, ok: bool, evidence_pass: str, evidence_fail: str)
     return Verdict(requirement_id, ok, evidence_pass if ok else evidence_fail)
 
 
+def judge_equal(requirement_id: str, expected: Any, actual: Any, what: str) -> Verdict:
+    """Pass when ``actual == expected`` (JSON types included), else fail naming each differing field.
+
+    Verdict and evidence come from the same comparison, so a pass can never sit
+    beside evidence of a difference.
+    """
+    differences = payload_diff(expected, actual)
+    if not differences:
+        return passed(requirement_id, f"{what} equals what was asked")
+    return failed(requirement_id, f"{what} differs: " + "; ".join(differences))
+
+
 class ClientFactory(Protocol):
     """Builds the client under test: ``factory(base_url, mock_config)``.
 
@@ -95,11 +123,19 @@ class Attempt:
         return self.error is None
 
     def describe(self) -> str:
-        return f"returned {self.value!r}"[:200] if self.ok else f"raised {type(self.error).__name__}: {self.error}"[:200]
+        return clip(f"returned {self.value!r}" if self.ok else f"raised {type(self.error).__name__}: {self.error}", 200)
 
 
 class ClientTimeout(Exception):
     """The client did not return within :data:`CALL_TIMEOUT_S`."""
+
+
+class AdapterFailure(Exception):
+    """The adapter itself broke (crashed, answered garbage): not a client failure, it ends the check.
+
+    :meth:`CheckContext.attempt` lets it through, so the check's requirements
+    fail with this message instead of being judged on a client that "raised".
+    """
 
 
 class CheckContext:
@@ -119,6 +155,8 @@ class CheckContext:
         """Like :meth:`call` but records an exception instead of raising it."""
         try:
             return Attempt(value=self.call(fn, *args, **kwargs))
+        except AdapterFailure:
+            raise
         except ClientTimeout as error:
             return Attempt(error=error)
         except Exception as error:  # the client's own failure is data here
@@ -219,8 +257,7 @@ class Report:
         width = max((len(r.requirement.id) for r in self.results), default=10)
         lines = [f"{self.provider_id} conformance of {self.client}", f"{'requirement'.ljust(width)}  level   result  evidence"]
         for r in self.results:
-            evidence = " ".join(r.evidence.split())
-            lines.append(f"{r.requirement.id.ljust(width)}  {r.requirement.severity.ljust(6)}  {r.status.ljust(6)}  {evidence[:110]}")
+            lines.append(f"{r.requirement.id.ljust(width)}  {r.requirement.severity.ljust(6)}  {r.status.ljust(6)}  {clip(r.evidence, 110)}")
         counts = self.to_json()
         lines.append(
             f"{counts['passed']} passed, {counts['failed']} failed, {counts['not_evaluated']} not evaluated"
@@ -260,22 +297,38 @@ def _run_check(
 ) -> list[Verdict]:
     mock = pool.acquire(suite.provider_id, **check.mock_settings)
     try:
-        client = _invoke(runner, executor, factory, mock.url, mock.config)
+        client = _invoke_within(STARTUP_TIMEOUT_S, runner, executor, factory, mock.url, mock.config)
+    except AdapterFailure as error:
+        return [failed(rid, f"{check.name}: {error}") for rid in check.requirement_ids]
     except Exception as error:
         return [failed(rid, f"{check.name}: client factory failed: {error!r}") for rid in check.requirement_ids]
     try:
         produced = list(check.run(CheckContext(mock, client, runner, executor)))
+    except AdapterFailure as error:
+        produced = [failed(rid, f"{check.name}: {error}") for rid in check.requirement_ids]
     except Exception as error:
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         produced = [failed(rid, f"{check.name}: check could not complete: {last}") for rid in check.requirement_ids]
     finally:
         _close(client, runner, executor)
+    produced = _with_client_notes(client, produced)
     stray = [v.requirement_id for v in produced if v.requirement_id not in check.requirement_ids]
     if stray:
         raise RuntimeError(f"check {check.name} judged requirements it does not declare: {stray}")
     given = {v.requirement_id for v in produced}
     produced += [not_evaluated(rid, f"{check.name}: no verdict") for rid in check.requirement_ids if rid not in given]
     return produced
+
+
+def _with_client_notes(client: Any, verdicts: list[Verdict]) -> list[Verdict]:
+    """Append what the client offers as ``failure_notes()`` (a stdio adapter's stderr) to failing verdicts."""
+    notes = getattr(client, "failure_notes", None)
+    if not callable(notes) or all(v.passed is not False for v in verdicts):
+        return verdicts
+    text = notes()
+    if not text:
+        return verdicts
+    return [Verdict(v.requirement_id, v.passed, f"{v.evidence}\n{text}") if v.passed is False else v for v in verdicts]
 
 
 def _combine(requirement: Requirement, verdicts: list[Verdict]) -> RequirementResult:
@@ -291,17 +344,22 @@ def _combine(requirement: Requirement, verdicts: list[Verdict]) -> RequirementRe
 
 
 def _invoke(runner: BlockingRunner, executor: concurrent.futures.Executor, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return _invoke_within(CALL_TIMEOUT_S, runner, executor, fn, *args, **kwargs)
+
+
+def _invoke_within(limit_s: float, runner: BlockingRunner, executor: concurrent.futures.Executor, fn: Callable[..., Any],
+                   *args: Any, **kwargs: Any) -> Any:
     def call() -> Any:
         result = fn(*args, **kwargs)
         if inspect.isawaitable(result):
-            return runner.run(_await(result), timeout=CALL_TIMEOUT_S)
+            return runner.run(_await(result), timeout=limit_s)
         return result
 
     future = executor.submit(call)
     try:
-        return future.result(timeout=CALL_TIMEOUT_S)
+        return future.result(timeout=limit_s)
     except concurrent.futures.TimeoutError:
-        raise ClientTimeout(f"client call did not return within {CALL_TIMEOUT_S:.0f}s") from None
+        raise ClientTimeout(f"client call did not return within {limit_s:.0f}s") from None
 
 
 async def _await(awaitable: Any) -> Any:
@@ -342,6 +400,15 @@ def get_suite(provider_id: str) -> Suite:
     if provider_id not in known:
         raise KeyError(f"no conformance suite for {provider_id!r}; known: {', '.join(known) or 'none'}")
     return known[provider_id]
+
+
+def client_factory(suite: Suite, spec: str | None = None, command: str | None = None) -> ClientFactory | None:
+    """The factory a user chose: ``pkg.module:factory``, or a stdio adapter ``command``; None: the reference client."""
+    if command:
+        from .stdio import StdioAdapterFactory
+
+        return StdioAdapterFactory(command, suite.adapter)
+    return load_factory(spec) if spec else None
 
 
 def load_factory(spec: str) -> ClientFactory:

@@ -1,7 +1,8 @@
 """The sealmail pytest plugin (entry point ``pytest11: sealmail``): fixtures only.
 
-- ``mock_server(provider_id, **settings)``: factory fixture, returns a reset
-  :class:`~sealmail.mockservers.core.MockHandle`.
+- ``mock_server(provider_id, tls=False, **settings)``: factory fixture, returns a reset
+  :class:`~sealmail.mockservers.core.MockHandle` (``tls=True``: an ``https://`` URL and
+  ``handle.ca_file``, a session CA in a temporary directory).
 - ``<provider>_mock`` (``netcore_email_mock``, ...): one per implemented
   provider, default settings; typed as ``sealmail.NetcoreEmailMock``, ...
 - ``sealmail_pool``: the session's :class:`~sealmail.mockservers.core.MockPool`.
@@ -33,17 +34,17 @@ class MockServerFactory(Protocol):
     """Type of the ``mock_server`` fixture: ``mock_server("autosend", initial_keys=2)`` is an ``AutoSendMock``."""
 
     @overload
-    def __call__(self, provider_id: Literal["netcore-email"], **settings: Any) -> NetcoreEmailMock: ...
+    def __call__(self, provider_id: Literal["netcore-email"], *, tls: bool = False, **settings: Any) -> NetcoreEmailMock: ...
     @overload
-    def __call__(self, provider_id: Literal["autosend"], **settings: Any) -> AutoSendMock: ...
+    def __call__(self, provider_id: Literal["autosend"], *, tls: bool = False, **settings: Any) -> AutoSendMock: ...
     @overload
-    def __call__(self, provider_id: Literal["ncp-mailer"], **settings: Any) -> NcpMailerMock: ...
+    def __call__(self, provider_id: Literal["ncp-mailer"], *, tls: bool = False, **settings: Any) -> NcpMailerMock: ...
     @overload
-    def __call__(self, provider_id: Literal["netcore-ce"], **settings: Any) -> NetcoreCeMock: ...
+    def __call__(self, provider_id: Literal["netcore-ce"], *, tls: bool = False, **settings: Any) -> NetcoreCeMock: ...
     @overload
-    def __call__(self, provider_id: Literal["stayprivate"], **settings: Any) -> StayPrivateMock: ...
+    def __call__(self, provider_id: Literal["stayprivate"], *, tls: bool = False, **settings: Any) -> StayPrivateMock: ...
     @overload
-    def __call__(self, provider_id: str, **settings: Any) -> MockHandle[Any]: ...
+    def __call__(self, provider_id: str, *, tls: bool = False, **settings: Any) -> MockHandle[Any]: ...
 
 
 @pytest.fixture(scope="session")
@@ -53,19 +54,20 @@ def sealmail_pool() -> Iterator[MockPool]:
         yield pool
 
 
-def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, **settings: Any) -> MockHandle[Any]:
+def _acquire(pool: MockPool, request: pytest.FixtureRequest, provider_id: str, tls: bool = False, **settings: Any) -> MockHandle[Any]:
     """A reset mock, remembered on the test so a failure report can show its journal."""
-    handle = pool.acquire(provider_id, **settings)
+    handle = pool.acquire(provider_id, tls=tls, **settings)
     request.node.stash.setdefault(_HANDLES, []).append(handle)
     return handle
 
 
 @pytest.fixture
 def mock_server(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> MockServerFactory:
-    """Factory: ``mock_server("netcore-email", api_key="k")`` gives a reset mock with those settings."""
+    """Factory: ``mock_server("netcore-email", api_key="k")`` gives a reset mock with those settings;
+    ``tls=True`` serves it over HTTPS (``handle.ca_file`` is the CA to trust)."""
 
-    def acquire(provider_id: str, **settings: Any) -> MockHandle[Any]:
-        return _acquire(sealmail_pool, request, provider_id, **settings)
+    def acquire(provider_id: str, *, tls: bool = False, **settings: Any) -> MockHandle[Any]:
+        return _acquire(sealmail_pool, request, provider_id, tls, **settings)
 
     return acquire  # one body serves every overload (they narrow the handle type by provider id)
 
@@ -96,6 +98,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="client factory to check for a provider (repeatable); default: the reference client",
     )
     group.addoption(
+        "--conformance-client-cmd",
+        action="append",
+        default=[],
+        metavar="ID=COMMAND",
+        help="a program in any language as the provider's adapter, JSON-RPC over stdin/stdout (repeatable)",
+    )
+    group.addoption(
         "--conformance-provider",
         action="append",
         default=[],
@@ -115,24 +124,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Report | None]:
     """``conformance_report(provider_id)``: the suite's report for the chosen client, run once per session."""
-    from .framework import get_suite, load_factory, run_suite
+    from .framework import client_factory, get_suite, run_suite
 
-    factories: dict[str, str] = {}
-    for item in request.config.getoption("--conformance-client"):
-        provider_id, sep, spec = item.partition("=")
-        if not sep:
-            raise pytest.UsageError(f"--conformance-client wants ID=MODULE:FACTORY, got {item!r}")
-        factories[provider_id] = spec
-    selected = set(request.config.getoption("--conformance-provider")) | set(factories)
+    factories = _by_provider(request.config, "--conformance-client", "ID=MODULE:FACTORY")
+    commands = _by_provider(request.config, "--conformance-client-cmd", "ID=COMMAND")
+    both = set(factories) & set(commands)
+    if both:
+        raise pytest.UsageError(f"--conformance-client and --conformance-client-cmd both name {sorted(both)}")
+    selected = set(request.config.getoption("--conformance-provider")) | set(factories) | set(commands)
     reports: dict[str, Report] = {}
 
     def report(provider_id: str) -> Report | None:
         if selected and provider_id not in selected:
             return None
         if provider_id not in reports:
-            spec = factories.get(provider_id)
-            factory = load_factory(spec) if spec else None
-            reports[provider_id] = run_suite(get_suite(provider_id), factory, pool=sealmail_pool, client_name=spec)
+            suite = get_suite(provider_id)
+            spec, command = factories.get(provider_id), commands.get(provider_id)
+            factory = client_factory(suite, spec, command)
+            reports[provider_id] = run_suite(suite, factory, pool=sealmail_pool, client_name=spec or command)
         return reports[provider_id]
 
     return report
@@ -141,22 +150,34 @@ def conformance_report(request: pytest.FixtureRequest, sealmail_pool: MockPool) 
 @pytest.fixture(scope="session")
 def conformance_properties(request: pytest.FixtureRequest, sealmail_pool: MockPool) -> Callable[[str], Any]:
     """``conformance_properties(provider_id)``: the property run of the chosen client (``None`` when off)."""
-    from .framework import get_suite, load_factory
+    from .framework import client_factory, get_suite
     from .properties import run_properties
 
     examples: int = request.config.getoption("--conformance-properties")
     seed: int | None = request.config.getoption("--conformance-seed")
-    factories = dict(item.partition("=")[::2] for item in request.config.getoption("--conformance-client"))
-    selected = set(request.config.getoption("--conformance-provider")) | set(factories)
+    factories = _by_provider(request.config, "--conformance-client", "ID=MODULE:FACTORY")
+    commands = _by_provider(request.config, "--conformance-client-cmd", "ID=COMMAND")
+    selected = set(request.config.getoption("--conformance-provider")) | set(factories) | set(commands)
 
     def run(provider_id: str) -> Any:
         if examples <= 0 or (selected and provider_id not in selected):
             return None
-        spec = factories.get(provider_id)
-        return run_properties(get_suite(provider_id), load_factory(spec) if spec else None, examples, seed=seed,
-                              pool=sealmail_pool, client_name=spec)
+        suite = get_suite(provider_id)
+        spec, command = factories.get(provider_id), commands.get(provider_id)
+        return run_properties(suite, client_factory(suite, spec, command), examples, seed=seed,
+                              pool=sealmail_pool, client_name=spec or command)
 
     return run
+
+
+def _by_provider(config: pytest.Config, option: str, form: str) -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    for item in config.getoption(option):
+        provider_id, sep, value = item.partition("=")
+        if not sep or not value:
+            raise pytest.UsageError(f"{option} wants {form}, got {item!r}")
+        chosen[provider_id] = value
+    return chosen
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -33,7 +33,7 @@ from sealmail.mockservers.core import MockHandle, MockPool
 
 from . import strategies
 from .clients.http import BlockingRunner
-from .framework import ClientFactory, ClientTimeout, Suite, _close, _invoke
+from .framework import STARTUP_TIMEOUT_S, ClientFactory, ClientTimeout, Suite, _close, _invoke, _invoke_within
 from .traffic import check_traffic
 
 DEFAULT_SEED = 20261130
@@ -164,7 +164,7 @@ def run_properties(suite: Suite, factory: ClientFactory | None, examples: int, *
     last_failure: list[tuple[str, Any]] = []
 
     # One client for the whole run, as an application keeps one: caches (a JWKS) live across payloads.
-    client = _invoke(runner, executor, factory, mock.url, mock.config)
+    client = _invoke_within(STARTUP_TIMEOUT_S, runner, executor, factory, mock.url, mock.config)
 
     def one(example: Any) -> None:
         report.examples += 1

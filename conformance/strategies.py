@@ -182,11 +182,17 @@ def netcore_ce_activities(asset_id: str) -> st.SearchStrategy[list[dict[str, Any
 
 # --- stayprivate --------------------------------------------------------------------------------
 
+def _plain_file_stem(stem: str) -> bool:
+    """A stem every receiver keeps as sent: no surrounding spaces, no drive letter, not only dots (RFC 7578 4.2)."""
+    return stem == stem.strip() and stem.strip(".") != "" and not (len(stem) > 1 and stem[1] == ":" and stem[0].isascii())
+
+
 def _attachment() -> st.SearchStrategy[OutgoingAttachment]:
     size = st.sampled_from([1, 2, 1023, 1024, 65_536, 1_048_577])
-    # File names: any printable Unicode (multipart headers cannot carry control characters), no path separators.
-    printable = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="/\\"),
-                        min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+    # File names: assigned, printable Unicode (multipart headers cannot carry control characters, and the mock
+    # keeps format, private-use and unassigned characters out of display names), no path separators.
+    printable = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp"), blacklist_characters="/\\"),
+                        min_size=1, max_size=40).filter(_plain_file_stem)
     name = st.builds(lambda stem, ext: f"{stem}.{ext}", printable,
                      st.sampled_from(["pdf", "txt", "png", "docx"]))
     return st.builds(lambda n, size, fill, ctype, esign: OutgoingAttachment(n, bytes([fill]) * size, ctype, esign=esign),

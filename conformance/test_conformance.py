@@ -1,4 +1,5 @@
-"""Conformance as pytest items: ``pytest --pyargs sealmail.conformance [--conformance-client ID=pkg.mod:factory]``.
+"""Conformance as pytest items: ``pytest --pyargs sealmail.conformance [--conformance-client ID=pkg.mod:factory]``
+(or ``--conformance-client-cmd 'ID=node adapter.mjs'`` for an adapter in any language, see FRAMEWORK.md).
 
 One test per (provider, requirement), its severity in the test id; JUnit comes
 from ``--junitxml``. A failing SHOULD fails its test like a MUST, so nothing is
@@ -27,7 +28,7 @@ def test_requirement(provider_id: str, requirement_id: str, severity: str, confo
     result = next(r for r in report.results if r.requirement.id == requirement_id)
     if result.passed is None:
         pytest.skip(f"not evaluated: {result.evidence}")
-    assert result.passed, f"{requirement_id} ({severity}) {result.requirement.statement}\n  evidence: {result.evidence}\n  source: {result.requirement.source}"
+    assert result.passed, f"{requirement_id} ({severity}) {result.requirement.statement}\n  evidence: {result.evidence}\n  source: {result.requirement.citation}"
 
 
 @pytest.mark.parametrize("provider_id", sorted(suites()))

@@ -2,8 +2,11 @@
 
 Each provider listens on ``--port-base`` plus its offset (netcore-email +1,
 autosend +2, ncp-mailer +3, netcore-ce +4, stayprivate +5); ``--port-base 0``
-gives ephemeral ports. Binds 127.0.0.1 unless told otherwise. Ctrl-C or
-SIGTERM stops cleanly.
+gives ephemeral ports. The web inspector listens on the port base itself
+(``--no-inspector`` turns it off). Binds 127.0.0.1 unless told otherwise.
+Ctrl-C or SIGTERM stops cleanly. ``--tls`` serves HTTPS with a local CA, ``--persist``
+keeps state in SQLite across restarts, and every request is logged as a line
+(``--log-format json``, ``--quiet``); see docs/serve.md.
 """
 
 from __future__ import annotations
@@ -15,20 +18,27 @@ import signal
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from sealmail.argparsing import fail, parser_with_commands, plain_text
 
 from .core import MockConfig, create_app, providers, start_mock
 from .core.control import describe
+from .core.requestlog import LOG_FORMATS, RequestLog
 from .core.runner import DEFAULT_HOST, RunningMock
 from .core.settings_doc import SettingDoc, setting_docs
+from .core.tls import LocalCA, default_data_dir, load_or_create_ca, trust_lines
+from .inspector import start_inspector
 from .eventloop import LOOP_CHOICES, LOOP_ENV, LoopUnavailable, choose_loop, requested_loop, running_loop_name
 
 SERVE_DESCRIPTION = """\
 Run the provider mocks on 127.0.0.1 until Ctrl-C or SIGTERM. Each provider listens on
 --port-base plus its offset (shown below); --port-base 0 gives ephemeral ports. The
 start-up table (or --json line) shows each base URL and the credentials to use."""
+
+
+if TYPE_CHECKING:
+    from .core.persistence import Persistence
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,12 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, metavar="FILE", help='JSON file: {"<provider id>": {"<setting>": value}}')
     serve.add_argument("--set", action="append", default=[], metavar="ID.NAME=VALUE", help="override one setting (repeatable; settings listed below)")
     serve.add_argument("--json", action="store_true", help="print the start-up table as one JSON line")
+    serve.add_argument("--no-inspector", dest="inspector", action="store_false",
+                       help="do not serve the web inspector (default: at the port base, e.g. http://127.0.0.1:8100/)")
+    serve.add_argument("--tls", action="store_true", help="serve HTTPS with the local CA in the data directory")
+    serve.add_argument("--persist", action="store_true", help="keep journal, messages and state in SQLite across restarts")
+    serve.add_argument("--db", type=Path, help="SQLite file for --persist (default: <data dir>/state.sqlite3)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default="text", help="request log lines: text or json")
+    serve.add_argument("--quiet", action="store_true", help="no request log")
+    _add_data_dir(serve)
     serve.add_argument("--loop", choices=LOOP_CHOICES, help=f"event loop: auto (uvloop if installed, the default), asyncio, uvloop; env {LOOP_ENV}")
     for provider in providers().values():
         hook = getattr(provider, "add_cli_arguments", None)
         if hook is not None:
             hook(serve)
     commands.add_parser("list", help="list the implemented providers", description="List the implemented providers: id, port offset, title.")
+    ca = commands.add_parser("ca", help="the local CA of --tls (made on first use)")
+    ca.add_argument("--path", action="store_true", help="print only the CA certificate's path (for scripts)")
+    _add_data_dir(ca)
     return parser
 
 
@@ -66,6 +87,10 @@ def _epilog_on_help(parser: argparse.ArgumentParser, epilog: Callable[[], str]) 
         return format_help()
 
     parser.format_help = format_help_with_epilog  # type: ignore[method-assign]
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=None, help=f"CA and database directory (default {default_data_dir()})")
 
 
 def max_port_base() -> int:
@@ -152,8 +177,16 @@ async def serve(
     out: TextIO,
     as_json: bool = False,
     stop: asyncio.Event | None = None,
+    inspector: bool = True,
+    tls: LocalCA | None = None,
+    log: RequestLog | None = None,
+    persistence: Persistence | None = None,
 ) -> None:
-    """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives."""
+    """Start the given mocks, print where they are, and run until ``stop`` is set or a signal arrives.
+
+    ``tls``: serve HTTPS with a leaf of this CA; ``log``: one line per request;
+    ``persistence``: state restored before start, saved as it changes and on stop.
+    """
     known = providers()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -163,24 +196,40 @@ async def serve(
         except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
             pass
     running: list[RunningMock] = []
+    web_ui: RunningMock | None = None
+    context = tls.server_context(h for p in provider_ids for h in known[p].api_hosts) if tls is not None else None
     try:
         for provider_id in provider_ids:
             provider = known[provider_id]
             port = port_base + provider.port_offset if port_base else 0
             app = create_app(provider, settings.get(provider_id, {}))
-            running.append(await start_mock(app, host, port))
-        print_table(running, out, as_json=as_json)
+            if persistence is not None:
+                persistence.attach(app)
+            running.append(await start_mock(app, host, port, context))
+        if inspector:
+            client_ssl = tls.client_context() if tls is not None else None
+            web_ui = await start_inspector(running, host, port_base, ssl=client_ssl)
+        print_table(running, out, as_json=as_json, inspector_url=web_ui.url + "/" if web_ui else None,
+                    ca_file=tls.cert_file if tls is not None else None)
+        for mock in running if log is not None else ():
+            log.attach(mock.state)
         await stop.wait()
     finally:
+        if web_ui is not None:
+            await web_ui.runner.cleanup()
         for mock in reversed(running):
             await mock.runner.cleanup()
+        if persistence is not None:
+            persistence.close()
 
 
-def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = False) -> None:
-    """One row per mock: provider, base URL, and the credentials to paste into an app."""
+def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = False, inspector_url: str | None = None,
+                ca_file: Path | None = None) -> None:
+    """One row per mock: provider, base URL, and the credentials to paste into an app (and the CA to trust)."""
     rows = [describe(m.state, m.url) for m in running]
     if as_json:
-        out.write(json.dumps({"mocks": rows, "event_loop": running_loop_name()}) + "\n")
+        extra = {**({"inspector_url": inspector_url} if inspector_url else {}), **({"ca_file": str(ca_file)} if ca_file else {})}
+        out.write(json.dumps({"mocks": rows, **extra, "event_loop": running_loop_name()}) + "\n")
         out.flush()
         return
     width = max((len(r["provider"]) for r in rows), default=8)
@@ -194,6 +243,12 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
             if "\n" in shown:
                 shown = shown.splitlines()[0] + " ... (see /__mock__/config)"
             out.write(f"{'':{width}}    {key}: {shown}\n")
+    if ca_file is not None:
+        out.write(f"HTTPS with the local CA {ca_file} (trust it once):\n")
+        example = running[0].url if running else "https://127.0.0.1:<port>"
+        out.writelines(f"  {line}\n" for line in trust_lines(ca_file, example))
+    if inspector_url:
+        out.write(f"Inspector: {inspector_url}\n")
     out.write(f"event loop: {running_loop_name()}\n")
     out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...). Ctrl-C stops.\n")
     out.flush()
@@ -207,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for provider in known.values():
             print(f"{provider.id}\t+{provider.port_offset}\t{provider.title}")
         return 0
+    if args.command == "ca":
+        return _ca(args)
     chosen = args.providers or list(known)
     unknown = [p for p in chosen if p not in known]
     if unknown:
@@ -227,8 +284,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoopUnavailable as error:
         return fail("sealmail serve", str(error))
     try:
-        loop.run(serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json))
+        tls = load_or_create_ca(args.data_dir) if args.tls else None
+        persistence = _open_persistence(args) if args.persist or args.db else None
+        log = None if args.quiet else RequestLog(sys.stdout, args.log_format)
+        loop.run(
+            serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json,
+                  tls=tls, log=log, persistence=persistence, inspector=args.inspector)
+        )
     except OSError as error:
         print(f"sealmail serve: cannot start: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _open_persistence(args: argparse.Namespace) -> Persistence:
+    from .core.persistence import Persistence, default_db_path
+
+    return Persistence.open(args.db or default_db_path(args.data_dir))
+
+
+def _ca(args: argparse.Namespace) -> int:
+    """``sealmail ca [--path]``: the CA file (made on first use) and the lines that trust it."""
+    try:
+        ca = load_or_create_ca(args.data_dir)
+    except (OSError, ValueError) as error:
+        print(f"cannot load the local CA: {error}", file=sys.stderr)
+        return 1
+    if args.path:
+        print(ca.cert_file)
+        return 0
+    print(f"{ca.cert_file}  (SHA-256 {ca.fingerprint})")
+    for line in trust_lines(ca.cert_file):
+        print(line)
     return 0

@@ -5,7 +5,11 @@ The mock runs in this process on its own loop thread (the core's
 HTTP/1.1 (:mod:`.wire`): as fast as aiohttp's test client, and free to send
 what that client would refuse to. Every answer is judged:
 
-- an answer arrives (no hang, no reset), and its status is below 500;
+- an answer arrives (no hang, no reset), and its status is below 500 unless a
+  scripted fault asked for it (journal reason ``fault_injected``), on every route,
+  the control API included; after each state-changing control call, a valid
+  provider request is sent and judged too (a clock or fault the control API
+  accepted must not turn into a later 5xx);
 - nothing at ERROR level reaches the log (an unhandled exception, a
   ``mockservers`` "unhandled error", an asyncio task error), except aiohttp's own
   record of a request its HTTP parser refused, which is tallied apart;
@@ -42,7 +46,7 @@ from sealmail.mockservers.core.middleware import CONTROL_PREFIX
 from .endpoints import Endpoint, control_endpoints, provider_endpoints
 from .seeds import Seed, all_seeds, seed_summary
 from .shapes import ErrorShape, control_shape_problems, error_shape
-from .strategies import Context, FuzzRequest, fuzz_requests
+from .strategies import Context, FuzzRequest, from_seed, fuzz_requests
 from .wire import NoReply, WireReply, exchange
 
 FUZZ_SETTINGS: dict[str, Any] = {
@@ -56,9 +60,9 @@ PROTOCOL_STATUSES = frozenset({400, 413, 414, 431})
 """What aiohttp's HTTP parser answers, below the mock, to a request it cannot parse."""
 
 
-CONTROL_PLAIN_STATUSES = frozenset({404, 405, 413})
-"""Control API answers aiohttp renders itself (unknown control route, wrong method, body over
-``max_body_bytes``): text/plain, not ``{"error": ...}``; tolerated, listed in the report."""
+CONTROL_PLAIN_STATUSES: frozenset[int] = frozenset()
+"""Control API answers allowed to be something other than ``{"error": ...}`` JSON: none (issue 13:
+no control-API output is ever non-JSON, unknown routes and wrong methods included)."""
 
 
 class FuzzFailure(AssertionError):
@@ -139,6 +143,8 @@ class FuzzReport:
     seeds: dict[str, Any] = field(default_factory=dict)
     endpoints: list[str] = field(default_factory=list)
     error_families: list[str] = field(default_factory=list)
+    follow_ups: int = 0
+    """Valid provider requests sent right after a state-changing control call (judged the same way)."""
     seconds: float = 0.0
     send_seconds: float = 0.0
     failure: str | None = None
@@ -178,6 +184,7 @@ class FuzzReport:
             "provider": self.provider_id,
             "examples": self.examples,
             "control_examples": self.control_examples,
+            "follow_ups_after_control": self.follow_ups,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "classes": dict(self.classes),
             "reasons": dict(self.reasons.most_common()),
@@ -239,15 +246,17 @@ class FuzzTarget:
     def context(self, control: bool = False) -> Context:
         if control:
             return Context(seeds=control_seeds(), endpoints=self.control, max_body_bytes=FUZZ_SETTINGS["max_body_bytes"])
-        return Context(seeds=self.seeds, endpoints=self.endpoints, max_body_bytes=self.handle.state.config.max_body_bytes)
+        return Context(seeds=self.seeds, endpoints=self.endpoints, max_body_bytes=self.handle.state.config.max_body_bytes,
+                       singleton_headers=tuple(self.provider.singleton_headers))
 
-    def send(self, request: FuzzRequest) -> Outcome:
+    def send(self, request: FuzzRequest, *, keep_state: bool = False) -> Outcome:
+        """Send ``request`` on a fresh connection; ``keep_state``: leave the mock clock as it is."""
         state = self.handle.state
         if request.clock_ms is not None:
             state.clock.set_now(request.clock_ms, frozen=True)
         elif request.clock_offset_ms is not None:
             state.clock.offset(request.clock_offset_ms)
-        else:
+        elif not keep_state:
             state.clock.restore()
         before = state.journal.recorded
         answered_before = self.answered_by_app
@@ -274,8 +283,8 @@ class FuzzTarget:
             assert outcome.error is not None
             return problems + [f"no answer ({outcome.error})"]
         head = outcome.request.method.upper() == "HEAD"
-        if reply.status >= 500:
-            problems.append(f"status {reply.status}: {reply.body[:300]!r}")
+        if reply.status >= 500 and not scripted(outcome):
+            problems.append(f"unscripted status {reply.status}: {reply.body[:300]!r}")
         if outcome.entry is not None:
             entry = outcome.entry
             if entry.status != reply.status:
@@ -311,6 +320,12 @@ class FuzzTarget:
             return control_shape_problems(reply.status, body)
         return [f"error shape: {p}" for p in self.shape.problems(reply.status, body)]
 
+    def follow_up_safe(self, outcome: Outcome) -> bool:
+        """A control call that changed something, and left no fault that would only stall the next request."""
+        if outcome.request.method.upper() in ("GET", "HEAD") or outcome.status is None or outcome.status >= 400:
+            return False
+        return all(rule.delay_ms <= 50 and not rule.drop for rule in self.handle.state.faults.pending())
+
     def after_control(self, outcome: Outcome) -> None:
         """Undo what a control request may have changed (faults, clock, provider state)."""
         state = self.handle.state
@@ -320,6 +335,11 @@ class FuzzTarget:
             state.reset()
 
 
+def scripted(outcome: Outcome) -> bool:
+    """A 5xx a fault asked for (journaled ``fault_injected``); any other 5xx is a bug, on every route."""
+    return outcome.entry is not None and outcome.entry.reason == "fault_injected"
+
+
 def control_seeds() -> list[Seed]:
     """Well-formed control API calls to start the control fuzz from."""
     json_headers = (("Content-Type", "application/json"),)
@@ -327,6 +347,10 @@ def control_seeds() -> list[Seed]:
         Seed("control:faults", "POST", "/__mock__/faults", json_headers, b'{"status": 503, "times": 1, "path": "/nowhere"}'),
         Seed("control:faults-list", "POST", "/__mock__/faults", json_headers, b'{"faults": [{"delay_ms": 1, "path": "/nowhere"}]}'),
         Seed("control:clock", "POST", "/__mock__/clock", json_headers, b'{"offset_ms": 1000}'),
+        # Values that were once accepted and broke later requests (issue 13): must now be refused.
+        Seed("control:clock-far", "POST", "/__mock__/clock", json_headers, b'{"now_ms": 1000000000000000000, "frozen": true}'),
+        Seed("control:clock-end", "POST", "/__mock__/clock", json_headers, b'{"now_ms": 253370764800000, "frozen": true}'),
+        Seed("control:fault-retry", "POST", "/__mock__/faults", json_headers, b'{"status": 503, "retry_after": -5, "path": "/nowhere"}'),
         Seed("control:requests", "GET", "/__mock__/requests?outcome=rejected", (), b""),
         Seed("control:config", "GET", "/__mock__/config", (), b""),
     ]
@@ -365,17 +389,31 @@ def run_fuzz(provider_id: str, examples: int, *, control_examples: int | None = 
         report.endpoints = [f"{e.method} {e.template}" for e in target.endpoints]
         report.error_families = target.shape.describe()
 
+        valid = [s for s in target.seeds if s.valid and s.clock_ms is None]
+
+        def fail(problems: list[str], request: FuzzRequest, outcome: Outcome, note: str = "") -> None:
+            entry = f"\n  journal: {outcome.entry.summary()}" if outcome.entry else ""
+            failure = FuzzFailure(f"{provider_id}: {note}{'; '.join(problems)}\n  request: {request.describe()}{entry}")
+            failure.report = report  # type: ignore[attr-defined]
+            raise failure
+
         def check(request: FuzzRequest, control: bool) -> None:
-            outcome = target.send(request)
-            if control:
-                target.after_control(outcome)
+            outcome = target.send(request, keep_state=control)
             report.record(outcome)
             problems = target.judge(outcome)
             if problems:
-                entry = f"\n  journal: {outcome.entry.summary()}" if outcome.entry else ""
-                failure = FuzzFailure(f"{provider_id}: {'; '.join(problems)}\n  request: {request.describe()}{entry}")
-                failure.report = report  # type: ignore[attr-defined]
-                raise failure
+                fail(problems, request, outcome)
+            if control and valid and target.follow_up_safe(outcome):
+                # What a control call leaves behind (a clock, a fault, a key) must not make the
+                # provider's own routes answer an unscripted 5xx: send a valid request after it.
+                follow = from_seed(valid[report.control_examples % len(valid)])
+                after = target.send(follow, keep_state=True)
+                report.follow_ups += 1
+                problems = target.judge(after)
+                if problems:
+                    fail(problems, follow, after, note=f"after control call {request.describe(200)}: ")
+            if control:
+                target.after_control(outcome)
 
         @_settings(examples, derandomize)
         @given(fuzz_requests(target.context()))

@@ -14,7 +14,9 @@ random names and byte values, Content-Type, Authorization, Content-Encoding
 with and without a matching body), bodies (empty, random bytes, random JSON,
 flips, truncation, JSON-aware edits of any field, base64 and JOSE-token edits,
 UTF-16/32 and BOMs, deep nesting, huge numbers, NaN, duplicate keys, chunked
-framing, bodies over ``max_body_bytes``) and the mock clock (timestamps and
+framing, bodies over ``max_body_bytes``, non-RFC 8259 numbers and lone surrogates
+anywhere in a JSON body, multipart bombs), header floods, the provider's singleton
+headers sent twice and the mock clock (timestamps and
 token expiry windows). Hypothesis shrinks a failure to the seed and the one
 mutation that matter.
 
@@ -158,6 +160,8 @@ class Context:
     endpoints: Sequence[Endpoint]
     max_body_bytes: int
     methods: tuple[str, ...] = field(default=())
+    singleton_headers: tuple[str, ...] = ()
+    """Headers the provider reads as one value (``Provider.singleton_headers``): duplicated on purpose."""
 
     def __post_init__(self) -> None:
         self.methods = tuple(dict.fromkeys([e.method for e in self.endpoints] + list(STANDARD_METHODS)))
@@ -458,6 +462,100 @@ def body_token(draw: Any, r: FuzzRequest, ctx: Context) -> FuzzRequest:
     return _with(r, "body_token", body=(text[:start] + mutated + text[end:]).encode("latin-1", "replace"))
 
 
+def body_json_non_rfc(draw: Any, r: FuzzRequest, ctx: Context) -> FuzzRequest:
+    """Put a number or string RFC 8259 has no room for at any place of a JSON body: NaN, Infinity,
+    a number that overflows a double, an integer past Python's digit limit, a lone surrogate."""
+    try:
+        document = json.loads(r.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        document = {}
+    placeholder = "\u2063sealmail-non-rfc\u2063"
+    path = draw(st.sampled_from(list(_json_paths(document))))
+    document = _json_set(document, path, placeholder)
+    token = draw(st.sampled_from(NON_RFC_JSON))
+    text = json.dumps(document, ensure_ascii=False).replace(json.dumps(placeholder, ensure_ascii=False), token, 1)
+    return _with(r, f"json_non_rfc:{token[:12]}", body=text.encode("utf-8", "surrogatepass"))
+
+
+def header_duplicate_singleton(draw: Any, r: FuzzRequest, ctx: Context) -> FuzzRequest:
+    """Send a header the provider reads as one value twice (same value, empty, or another)."""
+    names = ctx.singleton_headers or tuple(name.decode("latin-1") for name, _ in r.headers) or ("Authorization",)
+    name = draw(st.sampled_from(names))
+    value = r.header(name) or b"x"
+    other = draw(st.sampled_from((value, b"", b"other", value + b"x")))
+    headers = r.headers + ((name.encode("latin-1"), value),) if r.header(name) is None else r.headers
+    return _with(r, f"header_singleton_twice:{name}", headers=headers + ((name.encode("latin-1"), other),))
+
+
+def header_flood(draw: Any, r: FuzzRequest, ctx: Context) -> FuzzRequest:
+    """Many headers: distinct random names, one name many times, or long values."""
+    count = draw(st.sampled_from((50, 120, 500)))
+    kind = draw(st.sampled_from(("distinct", "same", "long")))
+    if kind == "distinct":
+        extra = tuple((b"X-Flood-%d" % i, b"v") for i in range(count))
+    elif kind == "same":
+        extra = tuple((b"X-Flood", b"%d" % i) for i in range(count))
+    else:
+        extra = tuple((b"X-Flood-%d" % i, b"v" * 4000) for i in range(count // 10))
+    return _with(r, f"header_flood_{kind}_{count}", headers=r.headers + extra)
+
+
+def body_multipart_bomb(draw: Any, r: FuzzRequest, ctx: Context) -> FuzzRequest:
+    """A ``multipart/form-data`` body built to cost: nesting, many parts, header floods, long lines,
+    long boundaries, a long preamble, transfer encodings and unsafe file names (stayprivate uploads)."""
+    boundary = "sealmail-fuzz"
+    kind = draw(st.sampled_from(("nested", "many_parts", "part_headers", "long_header", "long_boundary", "preamble",
+                                 "transfer_encoding", "file_name", "unterminated")))
+    file_part = _multipart_part("emailAttachment", b"%PDF-1.4 fuzz", filename="report.pdf")
+    if kind == "nested":
+        depth = draw(st.sampled_from((2, 50, 500)))
+        body = _multipart_body([file_part], "n0")
+        for level in range(1, depth):
+            nested = f'Content-Disposition: form-data; name="n"\r\nContent-Type: multipart/mixed; boundary=n{level - 1}\r\n\r\n'
+            body = _multipart_body([nested.encode() + body], f"n{level}")
+        boundary = f"n{depth - 1}"
+    elif kind == "many_parts":
+        count = draw(st.sampled_from((17, 65, 1000)))
+        body = _multipart_body([file_part] + [_multipart_part("f", b"")] * (count - 1), boundary)
+    elif kind == "part_headers":
+        flood = "".join(f"X-Filler-{i}: {i}\r\n" for i in range(draw(st.sampled_from((17, 200)))))
+        body = _multipart_body([_multipart_part("emailAttachment", b"x", filename="a.pdf", extra=flood)], boundary)
+    elif kind == "long_header":
+        extra = "X-Long: " + "a" * draw(st.sampled_from((4100, 9000, 40_000))) + "\r\n"
+        body = _multipart_body([_multipart_part("emailAttachment", b"x", filename="a.pdf", extra=extra)], boundary)
+    elif kind == "long_boundary":
+        boundary = "b" * draw(st.sampled_from((70, 71, 200)))
+        body = _multipart_body([file_part], boundary)
+    elif kind == "preamble":
+        body = b"\r\n" * draw(st.sampled_from((1000, 20_000))) + _multipart_body([file_part], boundary)
+    elif kind == "transfer_encoding":
+        encoded = base64.b64encode(b"%PDF-1.4 fuzz")
+        body = _multipart_body([_multipart_part("emailAttachment", encoded, filename="a.pdf",
+                                                extra="Content-Transfer-Encoding: base64\r\n")], boundary)
+    elif kind == "file_name":
+        name = draw(st.sampled_from(("..", "../x", "a/b", "C:\\x", "", ".", "a" * 5000)))
+        body = _multipart_body([_multipart_part("emailAttachment", b"x", filename=name)], boundary)
+    else:
+        body = _multipart_body([file_part], boundary).rsplit(b"--" + boundary.encode(), 1)[0]
+    content_type = f"multipart/form-data; boundary={boundary}".encode("ascii")
+    headers = tuple(h for h in r.headers if h[0].lower() != b"content-type") + ((b"Content-Type", content_type),)
+    return _with(r, f"multipart_{kind}", headers=headers, body=body[: ctx.max_body_bytes + 1000])
+
+
+def _multipart_part(name: str, data: bytes, *, filename: str | None = None, extra: str = "") -> bytes:
+    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+    return f"Content-Disposition: {disposition}\r\n{extra}\r\n".encode("utf-8") + data
+
+
+def _multipart_body(parts: Sequence[bytes], boundary: str) -> bytes:
+    delimiter = b"--" + boundary.encode("ascii")
+    return b"".join(delimiter + b"\r\n" + part + b"\r\n" for part in parts) + delimiter + b"--\r\n"
+
+
+NON_RFC_JSON = ("NaN", "Infinity", "-Infinity", "1e400", "-1E+999", "9" * 5000, '"\\ud800"', '{"k": "\\udfff x"}', "[1e309]")
+"""Text ``json.loads`` accepts (or chokes on) that RFC 8259 has no room for."""
+
+
 # --- clock ---------------------------------------------------------------------------------
 def clock_shift(draw: Any, r: FuzzRequest, ctx: Context) -> FuzzRequest:
     """Move the mock clock: around signature and expiry windows, or far away."""
@@ -481,6 +579,10 @@ DEEP_MUTATIONS: tuple[Mutation, ...] = (
     body_reencode,
     body_huge,
     header_add,
+    body_json_non_rfc,
+    header_duplicate_singleton,
+    body_multipart_bomb,
+    header_flood,
 )
 """Mutations that keep the request parseable HTTP, so it reaches the provider's own checks."""
 
@@ -512,6 +614,16 @@ def _json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Any:
     elif isinstance(value, list):
         for i, sub in enumerate(value):
             yield from _json_paths(sub, prefix + (i,))
+
+
+def _json_set(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    parent = document
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return document
 
 
 def _json_apply(document: Any, path: tuple[Any, ...], choice: str, draw: Any) -> Any:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sealmail.conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement, documented
 
 SEED = "seed 001_103906771b4e2ec4.txt"
+
+DOCUMENTATION = "https://docs.autosend.com/others/encrypted-payloads"
+"""AutoSend docs, "Encrypted Payloads (JWE)": the page seed 001 was taken from (same text; every requirement cites it)."""
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("AS-AUTH-BEARER", "Send the API key as `Authorization: Bearer <API key>`.", "MUST",
@@ -47,3 +50,4 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("AS-RETRY-BOUNDED", "If the client retries 429/5xx, it does so a bounded number of times with growing delays.", "SHOULD",
                 "fact sheet [code]: 'The official Node SDK retries on 429 and 5xx with 1 s / 2 s backoff'; RFC 9110 section 15.6"),
 )
+REQUIREMENTS = documented(REQUIREMENTS, DOCUMENTATION)

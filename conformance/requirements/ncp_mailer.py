@@ -5,9 +5,12 @@ Sources: seed 002_1a42ba2c6936885a.txt ("seed"), providers/ncp-mailer.md ("fact 
 
 from __future__ import annotations
 
-from sealmail.conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement, documented
 
 SEED = "seed 002_1a42ba2c6936885a.txt"
+
+DOCUMENTATION = "https://api.ncloud-docs.com/docs/en/ai-application-service-cloudoutboundmailer"
+"""NAVER Cloud API docs, "Cloud Outbound Mailer overview": the page seed 002 was taken from (same text; every requirement cites it)."""
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("NCP-SIGN-STRING",
@@ -51,3 +54,4 @@ REQUIREMENTS: tuple[Requirement, ...] = (
                 "An API Gateway error (e.g. 401 / 200 Authentication Failed) is reported to the caller as a failure.", "MUST",
                 "fact sheet [docs]: API Gateway errors 401/200 Authentication Failed ... 504/510 Endpoint Timeout"),
 )
+REQUIREMENTS = documented(REQUIREMENTS, DOCUMENTATION)

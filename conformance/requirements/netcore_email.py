@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sealmail.conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement, documented
 
 SEED = "seed 000_215255420b4e398e.txt"
+
+DOCUMENTATION = "https://emaildocs.netcorecloud.com/reference/implement-encryption"
+"""Netcore Email docs, "Implement Encryption": the page seed 000 was taken from (same text; every requirement cites it)."""
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("NE-AUTH-BEARER", "Send the API key as `Authorization: Bearer <API key>`.", "MUST",
@@ -36,3 +39,4 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("NE-RETRY-BOUNDED", "If the client retries 429/5xx, it does so a bounded number of times with growing delays.", "SHOULD",
                 "RFC 9110 section 15.6 (5xx) and RFC 6585 section 4 (429); fact sheet [code] SDK retry practice"),
 )
+REQUIREMENTS = documented(REQUIREMENTS, DOCUMENTATION)

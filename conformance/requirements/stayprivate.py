@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sealmail.conformance.framework import Requirement
+from sealmail.conformance.framework import Requirement, documented
 
 SEED = "seed 004_91e3463c2f6ef9ca.txt"
+
+DOCUMENTATION = "https://stayprivate.com/api/"
+"""StayPrivate, "The StayPrivate API": the page seed 004 was taken from (same text; every requirement cites it)."""
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("SP-HDR-COMPANY", "Every request carries `SP-Company-Api-Id` with the company's API id.", "MUST",
@@ -55,3 +58,4 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("SP-NO-RETRY-4XX", "A 401 or 422 answer is not retried (the same request would fail again).", "MUST",
                 "RFC 9110 section 15.5: 4xx statuses describe the request itself; seed: 401/422 are the request's failures"),
 )
+REQUIREMENTS = documented(REQUIREMENTS, DOCUMENTATION)

@@ -19,7 +19,8 @@ from jwcrypto.jwe import JWE
 
 from sealmail.conformance.clients.autosend import AutoSendClient
 from sealmail.conformance.clients.http import RetryPolicy
-from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.evidence import clip
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, judge_equal, not_evaluated, passed
 from sealmail.conformance.requirements.autosend import REQUIREMENTS
 from sealmail.mockservers.core import JournalEntry
 from sealmail.mockservers.providers.autosend import spec
@@ -38,6 +39,8 @@ LENIENT_ALGS = ["RSA-OAEP", "RSA-OAEP-256", "RSA1_5", "A128GCM", "A192GCM", "A25
 
 MAX_ATTEMPTS = 5
 MIN_BACKOFF_MS = 10
+JITTER_MS = 60
+"""Arrival gaps jitter by tens of ms on a loaded machine: only a clearly shrinking backoff counts as not growing."""
 BIG_JOURNAL = 1 << 20
 
 
@@ -178,10 +181,10 @@ def encrypted_send(ctx: CheckContext) -> Iterator[Verdict]:
     else:
         try:
             payload = json.loads(seen.plaintext.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            payload = None
-        yield judge("AS-WHOLE-BODY", payload == SAMPLE_MAIL, "plaintext is the complete JSON body",
-                    f"plaintext differs from the body sent: {seen.plaintext[:80]!r}")
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            yield failed("AS-WHOLE-BODY", f"plaintext is not UTF-8 JSON ({error}): {clip(repr(seen.plaintext), 80)}")
+        else:
+            yield judge_equal("AS-WHOLE-BODY", SAMPLE_MAIL, payload, "the decrypted plaintext")
     x_key_id, header_kid = seen.x_key_id, seen.header.get("kid")
     if x_key_id is None and header_kid is None:
         yield failed("AS-KID-CONSISTENT", "no kid: neither X-Key-Id nor a kid in the protected header")
@@ -345,13 +348,16 @@ def bounded_retry_on_5xx(ctx: CheckContext) -> Iterator[Verdict]:
     ctx.mock.fault(503, times=6, path=spec.SEND_PATH)
     ctx.attempt(ctx.client.send_mail, SAMPLE_MAIL)
     entries = _sends(ctx)
-    if len(entries) <= 1:
+    if not entries:
+        yield not_evaluated("AS-RETRY-BOUNDED", "the client sent no request, so there was nothing to retry")
+        return
+    if len(entries) == 1:
         yield passed("AS-RETRY-BOUNDED", "does not retry 5xx")
         return
     gaps = [b.time_ms - a.time_ms for a, b in zip(entries, entries[1:])]
     if len(entries) > MAX_ATTEMPTS:
         yield failed("AS-RETRY-BOUNDED", f"{len(entries)} attempts after 503s (more than {MAX_ATTEMPTS})")
-    elif min(gaps) < MIN_BACKOFF_MS or gaps[-1] < gaps[0]:
+    elif min(gaps) < MIN_BACKOFF_MS or gaps[-1] + JITTER_MS < gaps[0]:
         yield failed("AS-RETRY-BOUNDED", f"retries without growing backoff: gaps {gaps} ms")
     else:
         yield passed("AS-RETRY-BOUNDED", f"{len(entries)} attempts, gaps {gaps} ms")

@@ -14,7 +14,7 @@ import time
 from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 from sealmail.conformance.clients.ncp_mailer import NcpMailerClient
-from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, judge_equal, not_evaluated, passed
 from sealmail.conformance.requirements.ncp_mailer import REQUIREMENTS
 from sealmail.mockservers.core import JournalEntry
 from sealmail.mockservers.crypto import ncp_signature as sig
@@ -166,7 +166,7 @@ def signed_send(ctx: CheckContext) -> Iterator[Verdict]:
     if body is None:
         yield not_evaluated("NCP-BODY-JSON", "body exceeds the journal limit")
         return
-    yield judge("NCP-BODY-JSON", body == SAMPLE_MAIL, "body is the mail as JSON", "body differs from the mail sent")
+    yield judge_equal("NCP-BODY-JSON", SAMPLE_MAIL, body, "the JSON body")
 
 
 @SUITE.check("NCP-SIGN-QUERY")

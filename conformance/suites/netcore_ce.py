@@ -44,6 +44,8 @@ ECODES = (AES_256_CBC_BASE64, AES_256_CBC_HEX, AES_256_GCM_BASE64)
 MAX_ATTEMPTS = 5
 """More attempts than this after a 5xx is not a bounded retry."""
 MIN_BACKOFF_MS = 10
+JITTER_MS = 60
+"""Arrival gaps jitter by tens of ms on a loaded machine: only a clearly shrinking backoff counts as not growing."""
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 UTC_Z = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z")
 
@@ -485,13 +487,16 @@ def bounded_retry_on_5xx(ctx: CheckContext) -> Iterator[Verdict]:
     ctx.mock.fault(503, times=6, path=UPLOAD_PATH)
     ctx.attempt(ctx.client.upload, sample_events(), AES_256_CBC_BASE64)
     entries = _uploads(ctx)
-    if len(entries) <= 1:
+    if not entries:
+        yield not_evaluated("CE-RETRY-BOUNDED", "the client sent no request, so there was nothing to retry")
+        return
+    if len(entries) == 1:
         yield passed("CE-RETRY-BOUNDED", "does not retry 5xx")
         return
     gaps = [b.time_ms - a.time_ms for a, b in zip(entries, entries[1:])]
     if len(entries) > MAX_ATTEMPTS:
         yield failed("CE-RETRY-BOUNDED", f"{len(entries)} attempts after 503s (more than {MAX_ATTEMPTS})")
-    elif min(gaps) < MIN_BACKOFF_MS or gaps[-1] < gaps[0]:
+    elif min(gaps) < MIN_BACKOFF_MS or gaps[-1] + JITTER_MS < gaps[0]:
         yield failed("CE-RETRY-BOUNDED", f"retries without growing backoff: gaps {gaps} ms")
     else:
         yield passed("CE-RETRY-BOUNDED", f"{len(entries)} attempts, gaps {gaps} ms")

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Protocol
 
 from sealmail.conformance.clients.netcore_email import NetcoreEmailClient
 from sealmail.conformance.evidence import decode_lenient, encoding_of
-from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
+from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, judge_equal, not_evaluated, passed
 from sealmail.conformance.requirements.netcore_email import REQUIREMENTS
 from sealmail.mockservers.core import JournalEntry
 from sealmail.mockservers.crypto import CryptoError, aes_gcm
@@ -28,6 +28,8 @@ SAMPLE_MESSAGE: dict[str, Any] = {
 MAX_ATTEMPTS = 5
 """More attempts than this after a 5xx is not a bounded retry."""
 MIN_BACKOFF_MS = 10
+JITTER_MS = 60
+"""Arrival gaps jitter by tens of ms on a loaded machine: only a clearly shrinking backoff counts as not growing."""
 
 
 class NetcoreEmailAdapter(Protocol):
@@ -107,8 +109,7 @@ def encrypted_send(ctx: CheckContext) -> Iterator[Verdict]:
         yield not_evaluated("NE-PAYLOAD-FAITHFUL", "plaintext is not JSON")
         return
     yield judge("NE-PLAINTEXT-JSON", isinstance(payload, dict), "UTF-8 JSON object", f"JSON {type(payload).__name__}, not an object")
-    yield judge("NE-PAYLOAD-FAITHFUL", payload == SAMPLE_MESSAGE, "decrypted payload equals the message sent",
-                "decrypted payload differs from the message sent")
+    yield judge_equal("NE-PAYLOAD-FAITHFUL", SAMPLE_MESSAGE, payload, "the decrypted payload")
 
 
 @SUITE.check("NE-KEY-FRESH", "NE-IV-FRESH")
@@ -161,13 +162,16 @@ def bounded_retry_on_5xx(ctx: CheckContext) -> Iterator[Verdict]:
     ctx.mock.fault(503, times=6, path="/v6/mail/send")
     ctx.attempt(ctx.client.send, SAMPLE_MESSAGE)
     entries = _sends(ctx)
-    if len(entries) <= 1:
+    if not entries:
+        yield not_evaluated("NE-RETRY-BOUNDED", "the client sent no request, so there was nothing to retry")
+        return
+    if len(entries) == 1:
         yield passed("NE-RETRY-BOUNDED", "does not retry 5xx")
         return
     gaps = [b.time_ms - a.time_ms for a, b in zip(entries, entries[1:])]
     if len(entries) > MAX_ATTEMPTS:
         yield failed("NE-RETRY-BOUNDED", f"{len(entries)} attempts after 503s (more than {MAX_ATTEMPTS})")
-    elif min(gaps) < MIN_BACKOFF_MS or gaps[-1] < gaps[0]:
+    elif min(gaps) < MIN_BACKOFF_MS or gaps[-1] + JITTER_MS < gaps[0]:
         yield failed("NE-RETRY-BOUNDED", f"retries without growing backoff: gaps {gaps} ms")
     else:
         yield passed("NE-RETRY-BOUNDED", f"{len(entries)} attempts, gaps {gaps} ms")

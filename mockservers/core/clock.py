@@ -10,6 +10,30 @@ import threading
 import time
 from dataclasses import dataclass
 
+LATEST_DATE_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z: the last instant Python's ``datetime`` (and the providers' date formats) can show."""
+CLOCK_MIN_MS = 0
+"""1970-01-01T00:00:00Z: the earliest mock time (providers format epoch milliseconds)."""
+CLOCK_MAX_MS = 253_370_764_800_000
+"""9999-01-01T00:00:00Z: the latest mock time, a year short of :data:`LATEST_DATE_MS` so that
+every date a provider computes from the clock (reservations, windows, expiries) stays showable."""
+
+
+class ClockRangeError(ValueError):
+    """A clock setting outside ``[CLOCK_MIN_MS, CLOCK_MAX_MS]``."""
+
+    def __init__(self, what: str, value: int) -> None:
+        shown = str(value) if len(str(value)) <= 30 else f"a {len(str(value))}-digit number"
+        super().__init__(f"{what} {shown} puts the mock clock outside {CLOCK_MIN_MS}..{CLOCK_MAX_MS} "
+                         "(epoch ms, 1970-01-01 to 9999-01-01 UTC)")
+        self.allowed = (CLOCK_MIN_MS, CLOCK_MAX_MS)
+
+
+def _in_range(what: str, value: int, now_ms: int) -> int:
+    if not CLOCK_MIN_MS <= now_ms <= CLOCK_MAX_MS:
+        raise ClockRangeError(what, value)
+    return now_ms
+
 
 @dataclass(frozen=True)
 class ClockState:
@@ -52,14 +76,18 @@ class MockClock:
         return self.now_ms() / 1000.0
 
     def offset(self, offset_ms: int, *, frozen: bool = False) -> ClockState:
-        """Run the clock ``offset_ms`` ahead of (or, if negative, behind) real time."""
+        """Run the clock ``offset_ms`` ahead of (or, if negative, behind) real time.
+
+        :class:`ClockRangeError` when that time lies outside ``CLOCK_MIN_MS..CLOCK_MAX_MS``."""
+        _in_range("offset_ms", offset_ms, self._real_ms() + int(offset_ms))
         with self._lock:
             self._offset_ms = int(offset_ms)
             self._frozen_at_ms = self._real_ms() + self._offset_ms if frozen else None
         return self.state()
 
     def set_now(self, now_ms: int, *, frozen: bool = False) -> ClockState:
-        """Jump to the absolute time ``now_ms`` (epoch milliseconds)."""
+        """Jump to the absolute time ``now_ms`` (epoch milliseconds); :class:`ClockRangeError` outside the range."""
+        _in_range("now_ms", now_ms, int(now_ms))
         with self._lock:
             self._offset_ms = int(now_ms) - self._real_ms()
             self._frozen_at_ms = int(now_ms) if frozen else None

@@ -6,12 +6,14 @@ Handlers stay stateless: everything they need hangs off ``request.app``.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from .diagnosis import Diagnosis, diagnose_after_answer as schedule_diagnosis
 from .journal import JournalEntry
-from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
+from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
 from .store import StoredMessage
 
 T = TypeVar("T")
@@ -47,7 +49,11 @@ def warn(request: web.Request, warning: str) -> None:
 
 
 def store_message(request: web.Request, *, message_id: str, kind: str, payload: Any, **meta: Any) -> StoredMessage:
-    """Keep an accepted message and link it to this request's journal entry."""
+    """Keep an accepted message and link it to this request's journal entry.
+
+    Not kept when the mock was reset while this request was in flight: the
+    message belongs to the test before the reset.
+    """
     state = request.app[MOCK_STATE]
     current = request[JOURNAL_ENTRY]
     message = StoredMessage(
@@ -58,26 +64,56 @@ def store_message(request: web.Request, *, message_id: str, kind: str, payload: 
         payload=payload,
         meta=meta,
     )
-    state.store.add(message)
+    state.add_message(message, request.get(REQUEST_GENERATION, state.generation))
     current.message_ids.append(message_id)
     return message
 
 
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-_ASCII_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
-"""Built once: ``json.dumps`` with options builds a new encoder for every response."""
+def diagnose_after_answer(request: web.Request, diagnosis: Diagnosis) -> None:
+    """Add ``diagnosis()``'s hint to this request's journal detail once the answer is sent.
+
+    For hints that cost work only failing requests would do (so, run before the
+    answer, would show in its timing): see :mod:`.diagnosis`.
+    """
+    schedule_diagnosis(request, diagnosis, request.app[MOCK_STATE].diagnoses)
+
+
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_ASCII_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+"""Built once: ``json.dumps`` with options builds a new encoder for every response.
+``allow_nan=False``: RFC 8259 section 6 has no NaN or Infinity, so no answer may carry one."""
+
+
+def encode_json(data: Any) -> bytes:
+    """``data`` as compact RFC 8259 JSON bytes, whatever it holds.
+
+    Lone surrogates (a header's undecodable bytes) have no UTF-8 form: JSON's
+    ``\\u`` escapes carry them losslessly. A non-finite float (which the strict
+    parsers never let in, but a provider model could compute) is written as
+    its name in a string rather than as the bare ``Infinity`` no JSON parser reads.
+    """
+    try:
+        return _COMPACT_JSON.encode(data).encode("utf-8")
+    except UnicodeEncodeError:
+        return _ASCII_JSON.encode(data).encode("ascii")
+    except ValueError:  # "Out of range float values are not JSON compliant"
+        return encode_json(_finite(data))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A compact JSON response (what providers send)."""
-    try:
-        encoded = _COMPACT_JSON.encode(data).encode("utf-8")
-    except UnicodeEncodeError:
-        # Lone surrogates (a payload's "\ud800" escape, a header's undecodable bytes) have
-        # no UTF-8 form; JSON's \u escapes carry them losslessly.
-        encoded = _ASCII_JSON.encode(data).encode("ascii")
+    """A compact JSON response (what providers send); never ``NaN`` or ``Infinity``."""
     return web.Response(
-        body=encoded,
+        body=encode_json(data),
         status=status,
         content_type="application/json",
         headers=headers,

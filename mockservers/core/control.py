@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from . import diagnosis
+from .clock import ClockRangeError
 from .context import json_response
 from .control_index import INDEX_PATH, control_index
 from .faults import FaultRule, FaultSpecError
@@ -52,11 +54,12 @@ async def read_control_json(request: web.Request, *, default: Any = None) -> Any
     try:
         return parse_json_bytes(raw)
     except JsonBodyError as error:
-        raise ControlError(f"body is not JSON: {error.detail}") from None
+        raise ControlError(f"body is not strict JSON ({error.reason}): {error.detail}") from None
 
 
 def control_error(message: str, status: int = 400) -> web.Response:
     return json_response({"error": message}, status=status)
+
 
 
 async def health(request: web.Request) -> web.Response:
@@ -72,6 +75,7 @@ async def config(request: web.Request) -> web.Response:
 async def requests(request: web.Request) -> web.Response:
     """The journal: every request with its outcome and reason (?outcome=rejected filters)."""
     state = request.app[MOCK_STATE]
+    await state.diagnoses.wait_idle_async(diagnosis.WAIT_S)  # details complete, as MockHandle.requests()
     entries = state.journal.entries()
     outcome = request.query.get("outcome")
     if outcome:
@@ -81,6 +85,7 @@ async def requests(request: web.Request) -> web.Response:
             "requests": [e.to_json() for e in entries],
             "recorded": state.journal.recorded,
             "evicted": state.journal.evicted,
+            "discarded_after_reset": state.discarded_after_reset,
         }
     )
 
@@ -154,6 +159,8 @@ async def set_clock(request: web.Request) -> web.Response:
         raise ControlError('give "offset_ms", "now_ms" or "reset": true')
     except ControlError as error:
         return control_error(str(error))
+    except ClockRangeError as error:
+        return json_response({"error": str(error), "allowed_ms": list(error.allowed)}, status=400)
 
 
 def _integer(spec: dict[str, Any], key: str) -> int:

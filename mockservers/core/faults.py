@@ -13,6 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 
+MAX_TIMES = 1_000_000
+MAX_DELAY_MS = 60_000
+MAX_RETRY_AFTER_S = 86_400
+"""A day: a scripted ``Retry-After`` beyond that is a typo (ms for s?), not a scenario."""
+MAX_MATCH_CHARS = 2048
+
+
 class FaultSpecError(ValueError):
     """A fault description that cannot be used (bad status, negative count...)."""
 
@@ -56,12 +63,18 @@ class FaultRule:
         return rule
 
     def validate(self) -> None:
-        if self.times < 1:
-            raise FaultSpecError("times must be at least 1")
+        if not 1 <= self.times <= MAX_TIMES:
+            raise FaultSpecError(f"times must be between 1 and {MAX_TIMES}")
         if self.status is not None and not 400 <= self.status <= 599:
             raise FaultSpecError("status must be an error status between 400 and 599")
-        if not 0 <= self.delay_ms <= 60_000:
-            raise FaultSpecError("delay_ms must be between 0 and 60000")
+        if not 0 <= self.delay_ms <= MAX_DELAY_MS:
+            raise FaultSpecError(f"delay_ms must be between 0 and {MAX_DELAY_MS}")
+        if self.retry_after is not None and not 0 <= self.retry_after <= MAX_RETRY_AFTER_S:
+            # RFC 9110 section 10.2.3: delay-seconds is a non-negative integer.
+            raise FaultSpecError(f"retry_after must be between 0 and {MAX_RETRY_AFTER_S} seconds")
+        for name, value in (("method", self.method), ("path", self.path)):
+            if value is not None and len(value) > MAX_MATCH_CHARS:
+                raise FaultSpecError(f"{name} must be at most {MAX_MATCH_CHARS} characters")
         if self.drop and self.status is not None:
             raise FaultSpecError("a fault either drops the connection or answers with a status, not both")
         if self.method is not None:

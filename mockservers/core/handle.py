@@ -8,11 +8,14 @@ same objects the control API serves, so what a test sees is what
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any, Generic, Iterable, TypeVar
 
+from . import diagnosis
 from .clock import ClockState
 from .faults import FaultRule
 from .journal import JournalEntry
+from .journal_text import RequestCriteria, near_misses, summarize
 from .runner import RunningMock
 from .state import MockState
 from .store import StoredMessage
@@ -28,8 +31,14 @@ class MockHandle(Generic[ModelT_co]):
     per-provider alias (``sealmail.AutoSendMock``, ...) or ``MockHandle[Any]`` for any provider.
     """
 
-    def __init__(self, running: RunningMock) -> None:
+    def __init__(self, running: RunningMock, *, ca_file: Path | str | None = None) -> None:
         self._running = running
+        self._ca_file = str(ca_file) if ca_file is not None else None
+
+    @property
+    def ca_file(self) -> str | None:
+        """The CA certificate to trust for an HTTPS mock (``tls=True``), e.g. ``requests.post(url, verify=handle.ca_file)``."""
+        return self._ca_file
 
     @property
     def state(self) -> MockState:
@@ -41,7 +50,7 @@ class MockHandle(Generic[ModelT_co]):
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:40123`` (no trailing slash)."""
+        """Base URL, e.g. ``http://127.0.0.1:40123`` (``https://`` with ``tls=True``; no trailing slash)."""
         return self._running.url
 
     @property
@@ -59,7 +68,12 @@ class MockHandle(Generic[ModelT_co]):
 
     # --- inspection -------------------------------------------------------
     def requests(self, *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
-        """Journal entries, oldest first, optionally filtered."""
+        """Journal entries, oldest first, optionally filtered.
+
+        Journal-only diagnoses still running after their answer (core/diagnosis.py)
+        are waited for first, so every entry's ``detail`` is complete.
+        """
+        self.state.diagnoses.wait_idle(diagnosis.WAIT_S)
         entries = self.state.journal.entries()
         if outcome is not None:
             entries = [e for e in entries if e.outcome == outcome]
@@ -135,12 +149,19 @@ class MockHandle(Generic[ModelT_co]):
 
     # --- assertions that explain themselves ------------------------------
     def explain(self, entries: Iterable[JournalEntry] | None = None) -> str:
-        """The journal as readable lines, rejections with their reasons."""
+        """The journal as readable lines, rejections with their reasons.
+
+        Identical rejections (same request line, status, reason and detail) are
+        one line, ``60 x ...``, at the place of the first; a request that got no
+        answer reads ``-> no response (fault_drop)``.
+        """
         shown = list(self.requests() if entries is None else entries)
+        discarded = self.state.discarded_after_reset
+        tail = f" ({discarded} request(s) in flight at the last reset discarded)" if discarded else ""
         if not shown:
-            return f"{self.provider_id} mock journal is empty"
-        lines = [f"{self.provider_id} mock journal ({len(shown)} request(s)):"]
-        lines.extend("  " + e.summary() for e in shown)
+            return f"{self.provider_id} mock journal is empty{tail}"
+        lines = [f"{self.provider_id} mock journal ({len(shown)} request(s)){tail}:"]
+        lines.extend("  " + line for line in summarize(shown))
         return "\n".join(lines)
 
     def assert_all_accepted(self) -> None:
@@ -151,15 +172,12 @@ class MockHandle(Generic[ModelT_co]):
 
     def assert_request(self, *, method: str | None = None, path: str | None = None, outcome: str = "accepted") -> JournalEntry:
         """Return the last request matching; on failure list the near misses and why."""
-        for entry in reversed(self.requests()):
-            if method is not None and entry.method != method.upper():
-                continue
-            if path is not None and entry.path.split("?", 1)[0] != path:
-                continue
-            if entry.outcome == outcome:
+        wanted = RequestCriteria(method=method, path=path, outcome=outcome)
+        entries = self.requests()
+        for entry in reversed(entries):
+            if not wanted.mismatches(entry):
                 return entry
-        wanted = " ".join(x for x in (method, path) if x) or "any request"
-        raise AssertionError(f"no {outcome} request for {wanted}.\n" + self.explain())
+        raise AssertionError(f"no {wanted} in the {self.provider_id} mock journal.\n" + near_misses(wanted, entries))
 
     def __repr__(self) -> str:
         return f"<MockHandle {self.provider_id} {self.url}>"

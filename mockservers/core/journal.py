@@ -54,7 +54,8 @@ class JournalEntry:
 
     def summary(self) -> str:
         """One line for assertion messages: ``#3 POST /v6/mail/send -> 400 rejected gcm_tag_mismatch``."""
-        text = f"#{self.id} {self.method} {self.path} -> {self.status} {self.outcome}"
+        answer = f"{self.status} {self.outcome}" if self.status is not None else "no response"
+        text = f"#{self.id} {self.method} {self.path} -> {answer}"
         if self.reason:
             text += f" {self.reason}"
         if self.field:
@@ -150,6 +151,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._ids = itertools.count(1)  # a test after a reset numbers its requests from #1
             self._evicted = 0
             self._recorded = 0
         if self.listeners:

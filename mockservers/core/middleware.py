@@ -24,8 +24,10 @@ from .context import json_response
 from .control import control_error
 from .control_index import unknown_control_call
 from .errors import Rejection
+from .headers import check_singleton_headers
 from .journal import JournalEntry
-from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, MockState
+from .diagnosis import run_deferred_diagnoses
+from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
 
 CONTROL_PREFIX = "/__mock__/"
 """Control API paths: never journaled, never faulted."""
@@ -67,31 +69,61 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.path.startswith(CONTROL_PREFIX):
         return await _control(request, handler)
     state = request.app[MOCK_STATE]
-    body, failure = await _read_whole_body(request, state.config.max_body_bytes)
-    # Answered in the provider's shape once the request is journaled.
-    unreadable = None if failure is None else state.provider.reject_status(failure.status, failure.reason, detail=failure.detail)
-    entry = state.journal.open(
-        time_ms=state.clock.now_ms(),
-        method=request.method,
-        path=request.raw_path,
-        headers=dict(request.headers),
-        body=body,
-    )
-    request[JOURNAL_ENTRY] = entry
-    request[REQUEST_BODY] = body
+    # The request belongs to the state as it is now: a reset before it finishes
+    # cancels it, and whatever it would still journal or store is dropped.
+    task = asyncio.current_task()
+    generation = state.request_started(task)
+    request[REQUEST_GENERATION] = generation
+    committed = False
     try:
-        response = await _dispatch(request, handler, state, unreadable)
-        if unreadable is not None:
-            response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
-    except DroppedConnection:
-        entry.outcome = "rejected"
-        entry.reason = "fault_drop"
-        entry.detail = "connection closed without a response (scripted fault)"
-        state.journal.commit(entry)
-        _drop(request)
-        raise asyncio.CancelledError() from None
-    state.journal.commit(entry)
-    return response
+        body, failure = await _read_whole_body(request, state.config.max_body_bytes)
+        # Answered in the provider's shape once the request is journaled.
+        unreadable = None if failure is None else state.provider.reject_status(failure.status, failure.reason, detail=failure.detail)
+        entry = state.journal.open(
+            time_ms=state.clock.now_ms(),
+            method=request.method,
+            path=request.raw_path,
+            headers=dict(request.headers),
+            body=body,
+        )
+        request[JOURNAL_ENTRY] = entry
+        request[REQUEST_BODY] = body
+        try:
+            response = await _dispatch(request, handler, state, unreadable)
+            if unreadable is not None:
+                response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
+        except DroppedConnection:
+            _unanswered(entry, "fault_drop", "connection closed without a response (scripted fault)")
+            committed = state.commit(entry, generation)
+            _drop(request)
+            raise asyncio.CancelledError() from None
+        except asyncio.CancelledError:
+            # Not a reset (then the entry is dropped anyway): the client went away with
+            # aiohttp's handler cancellation on, or the server is shutting down.
+            _unanswered(entry, "cancelled", "handling stopped before an answer (client gone or server stopping)")
+            committed = state.commit(entry, generation)
+            raise
+        _note_client_gone(request, entry)
+        committed = state.commit(entry, generation)
+        await run_deferred_diagnoses(request, response, entry, state.diagnoses)
+        return response
+    finally:
+        state.request_finished(task, generation, committed=committed)
+
+
+def _unanswered(entry: JournalEntry, reason: str, detail: str) -> None:
+    """A request that got no response at all: no status, and the reason says why."""
+    entry.status = None
+    entry.outcome = "rejected"
+    entry.reason = reason
+    entry.detail = detail
+
+
+def _note_client_gone(request: web.Request, entry: JournalEntry) -> None:
+    """The answer is decided, but its client already hung up (a timeout): say so in the journal."""
+    transport = request.transport
+    if transport is None or transport.is_closing():
+        entry.warnings.append("client_gone: the client closed the connection before the answer was sent")
 
 
 async def _control(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -106,6 +138,12 @@ async def _control(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)  # the handlers' own read() returns the cached body
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # the catch-all route: no such control call
         return unknown_control_call(request, error)
+    except web.HTTPException as http_error:
+        if http_error.status < 400:
+            raise
+        # Any other HTTP error of a control handler: JSON like every other control answer, not aiohttp's text.
+        return control_error(f"{http_error.status} {http_error.reason}: {request.method} {request.path[:200]}",
+                             status=http_error.status)
 
 
 async def _dispatch(
@@ -121,6 +159,7 @@ async def _dispatch(
         if expectation is not None and expectation.lower() != "100-continue":
             # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
             raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
+        check_singleton_headers(request.headers, provider.singleton_headers)
         response = await handler(request)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)

@@ -58,9 +58,14 @@ class Provider(ABC, Generic[ConfigT, ModelT]):
     title: ClassVar[str]
     port_offset: ClassVar[int]
     """Port is ``--port-base`` plus this offset."""
+    api_hosts: ClassVar[tuple[str, ...]] = ()
+    """The real API host names (``spec.API_HOSTS``): the ``--tls`` certificate is valid for them too."""
     config_type: ClassVar[type[MockConfig]]
     model_key: web.AppKey[Any]
     """Typed application key under which the model is stored."""
+    singleton_headers: ClassVar[Mapping[str, ErrorKind]] = {}
+    """Headers the provider reads as one value, with the error a second copy gets
+    (reason ``header_repeated``, checked by the core before any handler: :mod:`.headers`)."""
 
     def default_config(self) -> ConfigT:
         return self.config_type()  # type: ignore[return-value]

@@ -8,6 +8,7 @@ deadlock, and async tests on their own loop work the same way.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -37,11 +38,13 @@ class RunningMock:
         return self.app[MOCK_STATE]
 
 
-async def start_mock(app: web.Application, host: str = DEFAULT_HOST, port: int = 0) -> RunningMock:
-    """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop."""
+async def start_mock(
+    app: web.Application, host: str = DEFAULT_HOST, port: int = 0, ssl_context: ssl.SSLContext | None = None
+) -> RunningMock:
+    """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop; HTTPS with ``ssl_context``."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
+    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
     try:
         await site.start()
     except BaseException:
@@ -49,7 +52,16 @@ async def start_mock(app: web.Application, host: str = DEFAULT_HOST, port: int =
         raise
     bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    return RunningMock(app=app, runner=runner, url=f"http://{shown}:{bound_port}", host=bound_host, port=bound_port)
+    scheme = "https" if ssl_context is not None else "http"
+    return RunningMock(app=app, runner=runner, url=f"{scheme}://{shown}:{bound_port}", host=bound_host, port=bound_port)
+
+
+async def _cancel_remaining_tasks() -> None:
+    current = asyncio.current_task()
+    remaining = [task for task in asyncio.all_tasks() if task is not current]
+    for task in remaining:
+        task.cancel()
+    await asyncio.gather(*remaining, return_exceptions=True)
 
 
 class ServerThread:
@@ -79,9 +91,11 @@ class ServerThread:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
         return future.result(timeout)
 
-    def start(self, app: web.Application, host: str = DEFAULT_HOST, port: int = 0) -> RunningMock:
+    def start(
+        self, app: web.Application, host: str = DEFAULT_HOST, port: int = 0, ssl_context: ssl.SSLContext | None = None
+    ) -> RunningMock:
         """Serve ``app`` on this thread's loop; returns once it accepts connections."""
-        running = self.call(start_mock(app, host, port))
+        running = self.call(start_mock(app, host, port, ssl_context))
         self._running.append(running)
         return running
 
@@ -96,6 +110,9 @@ class ServerThread:
             return
         for running in reversed(list(self._running)):
             self.stop_mock(running)
+        # Whatever still runs (a request a client abandoned mid-delay) is cancelled and
+        # awaited here, so closing the loop never destroys a pending task.
+        self.call(_cancel_remaining_tasks())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()

@@ -3,17 +3,20 @@
 - JSON objects with unique member names: RFC 7515 section 4 and RFC 7516
   section 4 ("Header Parameter names ... MUST be unique"), RFC 7519 section 4
   for claims. The parsers reject a repeated name rather than take the last.
+- Strict RFC 8259 (:mod:`.strict_json`): no ``NaN``/``Infinity``, no number
+  that overflows to infinity, no lone surrogate in a header or claim.
 - jwcrypto's JWA algorithm objects, built once per name: they are stateless,
   and building one per token costs more than some of the checks around it.
 """
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
 from jwcrypto.jwa import JWA
+
+from .strict_json import loads_strict
 
 
 class DuplicateMember(ValueError):
@@ -24,22 +27,13 @@ class DuplicateMember(ValueError):
         self.name = name
 
 
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise DuplicateMember(name)
-        result[name] = value
-    return result
-
-
-_UNIQUE_MEMBERS = json.JSONDecoder(object_pairs_hook=_unique_members)
-"""Built once (a decoder with a hook per call costs more than parsing a header)."""
-
-
 def loads_unique_members(text: str) -> Any:
-    """``json.loads`` that raises :class:`DuplicateMember` for a repeated member name, at any depth."""
-    return _UNIQUE_MEMBERS.decode(text)
+    """Strict JSON (:func:`.strict_json.loads_strict`) that also raises :class:`DuplicateMember`
+    for a repeated member name, at any depth; :class:`.strict_json.StrictJsonError` for the rest."""
+    document = loads_strict(text)
+    if document.duplicate_members:
+        raise DuplicateMember(document.duplicate_members[0])
+    return document.value
 
 
 @cache

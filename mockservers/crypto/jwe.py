@@ -21,7 +21,6 @@ and the algorithms come from a :class:`JwePolicy`, never from the token alone.
 from __future__ import annotations
 
 import binascii
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from . import aes_gcm
 from .encoding import is_canonical_base64url
 from .errors import CryptoError, DecryptionFailed
 from .jose import DuplicateMember, content_encryption_algorithm, key_management_algorithm, loads_unique_members
+from .strict_json import SYNTAX, TOO_DEEP, StrictJsonError
 
 RSA_OAEP_256 = "RSA-OAEP-256"
 """RFC 7518 4.3: RSAES-OAEP with SHA-256 and MGF1 with SHA-256."""
@@ -191,8 +191,10 @@ def _header(raw: bytes) -> dict[str, Any]:
     except DuplicateMember as error:
         # RFC 7515 4 / RFC 7516 4: names must be unique; we reject rather than take the last.
         raise MalformedJwe("header_duplicate_member", f"member {error.name!r} appears twice") from None
-    except (json.JSONDecodeError, RecursionError) as error:
-        raise MalformedJwe("header_not_json", str(error)[:200]) from None
+    except StrictJsonError as error:
+        # RFC 8259 sections 6 and 8.2: no NaN/Infinity, no overflowing number, no lone surrogate.
+        reason = "header_not_json" if error.reason in (SYNTAX, TOO_DEEP) else error.reason
+        raise MalformedJwe(reason, f"protected header: {error.detail}") from None
     if not isinstance(header, dict):
         raise MalformedJwe("header_not_object", f"protected header is a JSON {type(header).__name__}")
     for name in ("alg", "enc"):

@@ -52,6 +52,7 @@ from jwcrypto.jws import JWSCore
 from .encoding import is_canonical_base64url
 from .errors import CryptoError
 from .jose import DuplicateMember, loads_unique_members, signing_algorithm
+from .strict_json import SYNTAX, TOO_DEEP, StrictJsonError
 
 RSA_ALGORITHMS: frozenset[str] = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 """Every JWS algorithm an RSA key can verify (RFC 7518 sections 3.3 and 3.5)."""
@@ -337,7 +338,11 @@ def _decode_json_value(raw: bytes, what: str) -> dict[str, Any]:
     except DuplicateMember as error:
         # RFC 7515 section 5.2 step 4 / RFC 7519 section 4: names must be unique.
         raise TokenMalformed(f"{what}_duplicate_member", str(error)) from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+    except StrictJsonError as error:
+        # RFC 8259 sections 6 and 8.2: no NaN/Infinity, no overflowing number, no lone surrogate.
+        reason = f"{what}_not_json" if error.reason in (SYNTAX, TOO_DEEP) else error.reason
+        raise TokenMalformed(reason, f"{what}: {error.detail}") from None
+    except UnicodeDecodeError as error:
         raise TokenMalformed(f"{what}_not_json", str(error)[:200]) from None
     if not isinstance(value, dict):
         raise TokenMalformed(f"{what}_not_object", f"JSON {type(value).__name__}")

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Sequence
 from urllib.parse import unquote
 
 SPACE = " "
@@ -79,6 +80,8 @@ URI_PATH_ONLY = "path_only"
 URI_ADDED_QUESTION_MARK = "added_question_mark"
 URI_DROPPED_QUESTION_MARK = "dropped_question_mark"
 URI_DECODED = "percent_decoded"
+URI_WITH_HOST = "with_host"
+URI_OTHER_REGION = "other_region"
 
 ENCODING_BASE64 = "base64"
 ENCODING_HEX = "hex"
@@ -92,6 +95,8 @@ _MISTAKES = {
     URI_ADDED_QUESTION_MARK: "signed a trailing '?' that was not sent",
     URI_DROPPED_QUESTION_MARK: "sent a trailing '?' but did not sign it",
     URI_DECODED: "signed the percent-decoded URI instead of the URI as sent",
+    URI_WITH_HOST: "host included in the signed URL (sign only the path and query, without scheme and domain)",
+    URI_OTHER_REGION: "another region's path signed (the regional prefix signed differs from the one requested)",
     ENCODING_HEX: "signature is the hex HMAC, not base64",
     ENCODING_BASE64URL: "signature uses the URL-safe base64 alphabet",
     SECRET_LATIN1: "secret key encoded as ISO-8859-1 instead of UTF-8",
@@ -115,23 +120,38 @@ class SignatureExplanation:
         return [_MISTAKES[part] for part in (self.uri, self.encoding, self.secret) if part in _MISTAKES]
 
 
-def uri_variants(uri: str) -> dict[str, str]:
-    """The URIs clients commonly sign by mistake for a request sent with ``uri``."""
+def uri_variants(uri: str, hosts: Sequence[str] = (), region_prefixes: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The URIs clients commonly sign by mistake for a request sent with ``uri``, as (variant, URI) pairs.
+
+    ``hosts``: host names the client may have put in front (the request's Host
+    header, the provider's domain); ``region_prefixes``: the provider's
+    regional base paths (fact sheet: ``/api/v1``, ``/api/v1-sgn``, ``/api/v1-jpn``).
+    """
     path, question, query = uri.partition("?")
-    variants = {URI_AS_SENT: uri}
+    variants = [(URI_AS_SENT, uri)]
     if question and query:
-        variants[URI_PATH_ONLY] = path
+        variants.append((URI_PATH_ONLY, path))
     if question and not query:
-        variants[URI_DROPPED_QUESTION_MARK] = path
+        variants.append((URI_DROPPED_QUESTION_MARK, path))
     if not question:
-        variants[URI_ADDED_QUESTION_MARK] = uri + "?"
+        variants.append((URI_ADDED_QUESTION_MARK, uri + "?"))
     decoded = unquote(uri)
     if decoded != uri:
-        variants[URI_DECODED] = decoded
+        variants.append((URI_DECODED, decoded))
+    for host in dict.fromkeys(hosts):
+        for scheme in ("https://", "http://", ""):
+            variants.append((URI_WITH_HOST, scheme + host + uri))
+    sent_prefix = max((p for p in region_prefixes if uri == p or uri.startswith(p + "/") or uri.startswith(p + "?")),
+                      key=len, default=None)
+    if sent_prefix is not None:
+        for prefix in region_prefixes:
+            if prefix != sent_prefix:
+                variants.append((URI_OTHER_REGION, prefix + uri[len(sent_prefix):]))
     return variants
 
 
-def explain(secret_key: str, method: str, uri: str, timestamp: str, access_key: str, signature: str) -> SignatureExplanation | None:
+def explain(secret_key: str, method: str, uri: str, timestamp: str, access_key: str, signature: str,
+            *, hosts: Sequence[str] = (), region_prefixes: Sequence[str] = ()) -> SignatureExplanation | None:
     """The (URI, encoding, key encoding) variant that reproduces ``signature``, or None.
 
     Tries the URI variants of :func:`uri_variants`, base64 / hex / URL-safe
@@ -148,7 +168,7 @@ def explain(secret_key: str, method: str, uri: str, timestamp: str, access_key: 
         pass
     received = signature.strip()
     for key_name, key in keys.items():
-        for uri_name, candidate in uri_variants(uri).items():
+        for uri_name, candidate in uri_variants(uri, hosts, region_prefixes):
             digest = hmac_sha256(key, _utf8(string_to_sign(method, candidate, timestamp, access_key)))
             encodings = {
                 ENCODING_BASE64: base64.b64encode(digest).decode("ascii"),

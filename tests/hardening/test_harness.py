@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -13,7 +14,7 @@ from bench.hardening.shapes import error_shape
 from bench.hardening.strategies import FuzzRequest, from_seed
 from bench.hardening.wire import WireReply
 from bench.profiles import PROFILES, available_profiles, main_path
-from sealmail.mockservers.core import Rejection, providers
+from sealmail.mockservers.core import Rejection, clock, providers
 
 
 @pytest.mark.parametrize("provider_id", list(providers()))
@@ -52,7 +53,11 @@ def test_judge_flags_a_server_error_and_a_foreign_error_shape() -> None:
         target.handle.fault(500)
         outcome = target.send(from_seed(seed))
         assert outcome.status == 500
-        assert any("status 500" in p for p in target.judge(outcome))
+        assert target.judge(outcome) == []  # scripted: the fault asked for it
+        assert outcome.entry is not None
+        unscripted = Outcome(outcome.request, outcome.reply, None, dataclasses.replace(outcome.entry, reason="internal_error"),
+                             [], False, True)
+        assert any("unscripted status 500" in p for p in target.judge(unscripted))
 
         target.handle.fault(400)
         outcome = target.send(from_seed(seed))
@@ -61,6 +66,34 @@ def test_judge_flags_a_server_error_and_a_foreign_error_shape() -> None:
         foreign = WireReply(400, {"content-type": "application/json"}, json.dumps({"success": False, "error": {}}).encode())
         wrong = Outcome(outcome.request, foreign, None, outcome.entry, [], False, True)
         assert any(p.startswith("error shape") for p in target.judge(wrong))
+
+
+def test_judge_flags_a_control_api_5xx() -> None:
+    with FuzzTarget("netcore-email") as target:
+        request = FuzzRequest("GET", b"/__mock__/requests", (), b"")
+        outcome = target.send(request)
+        assert outcome.control and target.judge(outcome) == []
+        broken = WireReply(500, {"content-type": "application/json"}, b'{"error": "boom"}')
+        assert any("unscripted status 500" in p for p in target.judge(Outcome(request, broken, None, None, [], True, True)))
+
+
+def test_a_control_call_that_breaks_later_requests_is_caught_by_the_follow_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before issue 13, POST /__mock__/clock took now_ms=1e18, after which dates computed from it overflowed
+    (autosend's contact timestamps, ncp-mailer's request ids): every later request answered 500."""
+    monkeypatch.setattr(clock, "CLOCK_MAX_MS", 10**19)  # re-open the hole the range check closed
+    with FuzzTarget("autosend") as target:
+        valid = [s for s in target.seeds if s.valid and s.clock_ms is None]
+        control = FuzzRequest("POST", b"/__mock__/clock", ((b"Content-Type", b"application/json"),),
+                              b'{"now_ms": 1000000000000000000, "frozen": true}')
+        outcome = target.send(control, keep_state=True)
+        assert outcome.status == 200 and target.follow_up_safe(outcome)
+        after = target.send(from_seed(valid[0]), keep_state=True)
+        assert after.status == 500
+        assert any("unscripted status 500" in p for p in target.judge(after))
+        target.after_control(outcome)
+        monkeypatch.undo()
+        refused = target.send(control, keep_state=True)
+        assert refused.status == 400 and not target.follow_up_safe(refused)
 
 
 def test_judge_flags_a_request_the_journal_missed() -> None:

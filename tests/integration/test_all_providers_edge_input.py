@@ -91,8 +91,8 @@ def test_wrong_method_and_unknown_path_are_journaled_in_the_providers_shape(prov
 
 def test_strict_json_reasons() -> None:
     assert parse_json_bytes(b'{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
-    cases = {b"\xff{}": "body_not_utf8", b"{": "body_not_json", b"NaN": "body_not_json", b"[1, Infinity]": "body_not_json",
-             b"9" * 5000: "body_not_json", b"[" * 100000 + b"]" * 100000: "body_too_deep"}
+    cases = {b"\xff{}": "body_not_utf8", b"{": "body_not_json", b"NaN": "json_non_finite_number", b"[1, Infinity]": "json_non_finite_number",
+             b"9" * 5000: "json_number_too_long", b"[" * 100000 + b"]" * 100000: "body_too_deep"}
     for raw, reason in cases.items():
         with pytest.raises(JsonBodyError) as caught:
             parse_json_bytes(raw)

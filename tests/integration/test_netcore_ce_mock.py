@@ -182,7 +182,8 @@ def _flip(text: str, index: int) -> str:
     return base64.b64encode(bytes(data)).decode()
 
 
-def test_every_decryption_failure_gets_one_identical_answer(netcore_ce_mock: MockHandle) -> None:
+def test_every_decryption_failure_gets_one_identical_answer(mock_server: Any) -> None:
+    netcore_ce_mock = mock_server("netcore-ce", hex_case="lower")  # strict: upper-case hex is a failure too
     cases = _bad_cbc_texts(netcore_ce_mock)
     answers = {}
     for name, (ecode, text) in cases.items():
@@ -199,10 +200,11 @@ def test_every_decryption_failure_gets_one_identical_answer(netcore_ce_mock: Moc
     assert not netcore_ce_mock.messages()
 
 
-def test_uppercase_hex_is_accepted_when_configured(mock_server: Any) -> None:
-    mock = mock_server("netcore-ce", hex_case="any")
-    reply = post(mock, encrypted(mock, [one(mock)], AES_256_CBC_HEX).upper(), ecode=AES_256_CBC_HEX)
+def test_uppercase_hex_is_accepted_by_default_with_a_journal_warning(netcore_ce_mock: MockHandle) -> None:
+    reply = post(netcore_ce_mock, encrypted(netcore_ce_mock, [one(netcore_ce_mock)], AES_256_CBC_HEX).upper(), ecode=AES_256_CBC_HEX)
     assert reply.status_code == 200, reply.text
+    (entry,) = netcore_ce_mock.requests()
+    assert [w for w in entry.warnings if w.startswith("hex_upper_case")]
 
 
 # --- headers, auth, body: their own errors ---------------------------------------------------

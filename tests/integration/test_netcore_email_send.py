@@ -174,8 +174,8 @@ FAILURES: list[Any] = [
     pytest.param(lambda: sealed(b"\xff\xfe{}"), 400, "invalid_json", "payload_not_utf8", None, id="plaintext-not-utf8"),
     pytest.param(lambda: sealed(b"{'python': 'repr'}"), 400, "invalid_json", "payload_not_json", None, id="plaintext-not-json"),
     pytest.param(lambda: sealed(b""), 400, "invalid_json", "payload_not_json", None, id="plaintext-empty"),
-    pytest.param(lambda: sealed(b'{"subject": NaN}'), 400, "invalid_json", "payload_not_json", None, id="plaintext-nan"),
-    pytest.param(lambda: sealed(b'{"n": ' + b"9" * 5000 + b"}"), 400, "invalid_json", "payload_not_json", None, id="plaintext-huge-int"),
+    pytest.param(lambda: sealed(b'{"subject": NaN}'), 400, "invalid_json", "json_non_finite_number", None, id="plaintext-nan"),
+    pytest.param(lambda: sealed(b'{"n": ' + b"9" * 5000 + b"}"), 400, "invalid_json", "json_number_too_long", None, id="plaintext-huge-int"),
     pytest.param(lambda: sealed(b"[" * 100_000), 400, "invalid_json", "payload_too_deep", None, id="plaintext-too-deep"),
     # schema violations name the field
     pytest.param(lambda: encrypted([PAYLOAD]), 400, "invalid_payload", "payload_not_object", None, id="schema-not-object"),

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient
 from sealmail.mockservers.core import ErrorKind, FaultRule, MockClock, MockConfig, Provider, Rejection, RenderedError, create_app
 from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.state import MOCK_STATE
+from sealmail.mockservers.core.store import StoredMessage
 from sealmail.mockservers.providers.netcore_email import MODEL
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
@@ -229,7 +230,7 @@ async def test_control_requests_are_not_journaled_or_faulted(netcore: TestClient
     _state(netcore).faults.add(_rule(status=500))
     assert (await netcore.get("/__mock__/health")).status == 200
     body = await (await netcore.get("/__mock__/requests")).json()
-    assert body == {"requests": [], "recorded": 0, "evicted": 0}
+    assert body == {"requests": [], "recorded": 0, "evicted": 0, "discarded_after_reset": 0}
     assert len(_state(netcore).faults.pending()) == 1
 
 
@@ -352,10 +353,15 @@ async def test_bad_clock_requests_are_400_json(netcore: TestClient, body: bytes)
 async def test_control_api_survives_lone_surrogates_in_journal_and_messages(netcore: TestClient) -> None:
     payload = _plain_payload().replace(b'"control"', b'"\\ud800 lone"')
     response = await netcore.post("/v6/mail/send", data=payload, headers=_auth())
-    assert response.status == 200
+    assert response.status == 400  # RFC 8259 section 8.2: refused at the door (json_lone_surrogate)
+    assert _state(netcore).journal.entries()[-1].reason == "json_lone_surrogate"
+    # Something a model stored anyway (here put there directly) still comes back as JSON escapes.
+    _state(netcore).store.add(StoredMessage(message_id="m", time_ms=0, request_id=1, kind="mail",
+                                            payload={"subject": "\ud800 lone", "score": float("inf")}, meta={}))
     messages = await netcore.get("/__mock__/messages")
     assert messages.status == 200
-    assert (await messages.json())["messages"][0]["payload"]["subject"] == "\ud800 lone"
+    stored = (await messages.json())["messages"][0]["payload"]
+    assert stored == {"subject": "\ud800 lone", "score": "inf"}
     assert (await netcore.get("/__mock__/requests")).status == 200
 
 

@@ -122,3 +122,30 @@ class TestExplain:
 
     def test_unexplained(self) -> None:
         assert sig.explain(self.secret, "GET", "/a", self.ts, self.key, "AAAA") is None
+
+
+class TestExplainHostAndRegion:
+    secret, method, ts, key = "secret", "POST", SEED_TIMESTAMP, SEED_ACCESS_KEY
+    regions = ("/api/v1", "/api/v1-sgn", "/api/v1-jpn")
+
+    def explain(self, sent_uri: str, signed_uri: str) -> sig.SignatureExplanation | None:
+        signature = sig.sign(self.secret, self.method, signed_uri, self.ts, self.key)
+        return sig.explain(self.secret, self.method, sent_uri, self.ts, self.key, signature,
+                           hosts=["127.0.0.1:8103", "mail.apigw.ntruss.com"], region_prefixes=self.regions)
+
+    @pytest.mark.parametrize("signed", ["https://mail.apigw.ntruss.com/api/v1/mails", "http://127.0.0.1:8103/api/v1/mails",
+                                        "mail.apigw.ntruss.com/api/v1/mails"])
+    def test_host_in_the_signed_url(self, signed: str) -> None:
+        found = self.explain("/api/v1/mails", signed)
+        assert found is not None and found.uri == sig.URI_WITH_HOST
+        assert found.mistakes()[0].startswith("host included in the signed URL")
+
+    @pytest.mark.parametrize(("sent", "signed"), [("/api/v1/mails", "/api/v1-sgn/mails"), ("/api/v1-jpn/mails?x=1", "/api/v1/mails?x=1"),
+                                                  ("/api/v1-sgn/mails", "/api/v1-jpn/mails")])
+    def test_another_regions_path(self, sent: str, signed: str) -> None:
+        found = self.explain(sent, signed)
+        assert found is not None and found.uri == sig.URI_OTHER_REGION
+        assert found.mistakes()[0].startswith("another region's path signed")
+
+    def test_a_path_outside_the_regions_gets_no_region_variant(self) -> None:
+        assert all(name != sig.URI_OTHER_REGION for name, _ in sig.uri_variants("/other/mails", (), self.regions))

@@ -56,7 +56,7 @@ def test_first_failure_wins_but_every_step_runs() -> None:
 @pytest.mark.parametrize(("plaintext", "reason"), [
     (b"\xff[]", "plaintext_not_utf8"),
     (b"[1, 2", "plaintext_not_json"),
-    (b"[NaN]", "plaintext_not_json"),
+    (b"[NaN]", "json_non_finite_number"),
     (b"\xef\xbb\xbf[]", "plaintext_not_json"),
     (b"[" * 100_000 + b"]" * 100_000, "plaintext_too_deep"),
 ])

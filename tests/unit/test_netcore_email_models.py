@@ -105,9 +105,9 @@ def test_body_failures_share_one_public_kind() -> None:
 def test_parse_payload_accepts_utf8_json_and_refuses_the_rest() -> None:
     assert parse_payload('{"s": "Grüße"}'.encode()) == {"s": "Grüße"}
     assert _reason(parse_payload, "Grüße".encode("latin-1")) == "payload_not_utf8"
-    assert _reason(parse_payload, b'{"x": Infinity}') == "payload_not_json"
-    assert _reason(parse_payload, b'{"x": -Infinity}') == "payload_not_json"
-    assert _reason(parse_payload, b"1" * 5000) == "payload_not_json"
+    assert _reason(parse_payload, b'{"x": Infinity}') == "json_non_finite_number"
+    assert _reason(parse_payload, b'{"x": -Infinity}') == "json_non_finite_number"
+    assert _reason(parse_payload, b"1" * 5000) == "json_number_too_long"
     assert _reason(parse_payload, b"{}{}") == "payload_not_json"
 
 

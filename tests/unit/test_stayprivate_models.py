@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -19,6 +20,11 @@ file_names = st.text(alphabet=st.characters(categories=("L", "N"), include_chara
     lambda s: s.strip(" ") or "f").filter(lambda s: s not in {".", ".."})
 
 
+def parsed(content_type: str, body: bytes) -> list[Any]:
+    """The parts, parsed outside a server (the parser is a coroutine: aiohttp's reader)."""
+    return asyncio.run(parse_form(content_type, body)).parts
+
+
 def multipart(fields: list[tuple[str, Any]]) -> tuple[str, bytes]:
     body, content_type = urllib3.encode_multipart_formdata(fields)
     return content_type, body
@@ -30,7 +36,7 @@ def test_upload_bytes_name_and_flag_survive_parsing(data: bytes, name: str, flag
     if flag is not None:
         fields.insert(0, (spec.ESIGN_FIELD, flag))
     content_type, body = multipart(fields)
-    form = read_upload(parse_form(content_type, body), max_bytes=1 << 20, allow_empty=True)
+    form = read_upload(parsed(content_type, body), max_bytes=1 << 20, allow_empty=True)
     assert form.file.data == data and form.file.file_name == name
     assert form.file.sha256 == hashlib.sha256(data).hexdigest()
     assert form.esign is (flag == "Y") and form.esign_given is (flag is not None)
@@ -40,19 +46,19 @@ def test_upload_bytes_name_and_flag_survive_parsing(data: bytes, name: str, flag
 def test_arbitrary_bodies_parse_or_raise_a_rejection(body: bytes) -> None:
     for content_type in ("multipart/form-data; boundary=b", "multipart/form-data; boundary=\"a b\"", "multipart/form-data"):
         try:
-            read_upload(parse_form(content_type, b"--b\r\n" + body), max_bytes=100, allow_empty=False)
+            read_upload(parsed(content_type, b"--b\r\n" + body), max_bytes=100, allow_empty=False)
         except Rejection as rejection:
             assert rejection.status == 422
 
 
 def test_path_parts_of_a_file_name_are_dropped() -> None:
     content_type, body = multipart([(spec.ATTACHMENT_FIELD, ("/home/me/report.pdf", b"x", "application/pdf"))])
-    assert read_upload(parse_form(content_type, body), max_bytes=10, allow_empty=False).file.file_name == "report.pdf"
+    assert read_upload(parsed(content_type, body), max_bytes=10, allow_empty=False).file.file_name == "report.pdf"
 
 
 def test_unknown_form_fields_are_listed() -> None:
     content_type, body = multipart([("note", "hi"), (spec.ATTACHMENT_FIELD, ("a.txt", b"x", "text/plain"))])
-    form = read_upload(parse_form(content_type, body), max_bytes=10, allow_empty=False)
+    form = read_upload(parsed(content_type, body), max_bytes=10, allow_empty=False)
     assert form.unknown_fields == ("note",) and form.file.content_type == "text/plain"
 
 
@@ -66,6 +72,8 @@ def test_unknown_form_fields_are_listed() -> None:
     ({"leeway_s": -1}, "leeway_s"),
     ({"max_attachment_bytes": 0}, "positive"),
     ({"upload_latency_ms": 60_000}, "upload_latency_ms"),
+    ({"multipart_max_parts": 0}, "multipart_max_parts"),
+    ({"multipart_max_header_line_bytes": 10}, "multipart_max_header_line_bytes"),
 ])
 def test_bad_config_is_refused(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):

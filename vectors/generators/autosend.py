@@ -19,11 +19,10 @@ Four files:
   (is the key usable for RSA-OAEP-256 encryption?), for client-side key checks.
 
 Determinism: every CEK, IV and payload comes from ``random.Random(seed)``, and
-the content encryption (AES-GCM over a fixed CEK and IV) is reproducible. RSA-OAEP
-(and jwcrypto's AES-CBC-HMAC) draw their randomness inside the library, so the
-segments listed in ``inputs.randomised`` differ on every run;
-:meth:`AutoSendGenerator.reproducible_view` masks exactly those, and the verifier
-checks that the encrypted key unwraps to ``inputs.cek_hex``.
+every key-wrapping seed (RSA-OAEP's, RSA1_5's padding) from a second stream of the
+same seed, through pycryptodome's ``randfunc``: the same seed gives the same bytes,
+encrypted keys included. The verifier checks that each encrypted key unwraps to
+``inputs.cek_hex``.
 
 Verification (:meth:`AutoSendGenerator.verify`) is independent of the mock's
 code: the standard library for structure, pycryptodome for RSA-OAEP and AES-GCM,
@@ -74,7 +73,6 @@ NOTES = {
     "NotJson": "The JWE decrypts, but the plaintext is not a JSON object: INVALID_JSON.",
     "Schema": "The JWE decrypts to JSON that is not a valid payload: VALIDATION_FAILED.",
     "Auth": "Missing or wrong API key: 401 before anything is decrypted.",
-    "Randomised": "Some segments come from a randomised library step (see inputs.randomised); regeneration masks them.",
     "Wycheproof": "Case from Wycheproof (inputs keep its tcId, result, flags and values).",
     "Relabelled": "Wycheproof says valid, AutoSend's rules say invalid (other alg/enc/serialization).",
     "Rewrapped": "The Wycheproof token's CEK re-wrapped with RSA-OAEP-256 for the mock's key; other segments unchanged.",
@@ -134,25 +132,45 @@ def _fixed_jwk(index: int, kid: str) -> dict[str, str]:
     return {name: exported[name] for name in ("kty", "n", "e", "d", "p", "q", "dp", "dq", "qi")} | {"kid": kid}
 
 
-def _seal(header: dict[str, Any], plaintext: bytes, cek: bytes, iv: bytes, jwk: dict[str, str] | None) -> str:
-    """RFC 7516 5.1 with a fixed CEK and IV (sealmail.mockservers.crypto.jwe; RSA wrapping stays randomised)."""
+def _wrap(alg: str, jwk: dict[str, str], cek: bytes, seeds: random.Random) -> bytes:
+    """RFC 7518 4.2/4.3 key wrapping with the padding seed drawn from ``seeds`` (pycryptodome's ``randfunc``)."""
+    from Crypto.Cipher import PKCS1_OAEP, PKCS1_v1_5
+    from Crypto.Hash import SHA1, SHA256
+
+    key = _rsa_public_from(jwk["n"], jwk["e"])
+    if alg == "RSA1_5":
+        return PKCS1_v1_5.new(key, randfunc=seeds.randbytes).encrypt(cek)
+    hash_algo = {"RSA-OAEP-256": SHA256, "RSA-OAEP": SHA1}[alg]  # MGF1 uses the same hash (RFC 7518 4.3)
+    return PKCS1_OAEP.new(key, hashAlgo=hash_algo, randfunc=seeds.randbytes).encrypt(cek)
+
+
+@cache
+def _rsa_public_from(n: str, e: str) -> Any:
+    from Crypto.PublicKey import RSA
+
+    return RSA.construct((int.from_bytes(_unb64u(n), "big"), int.from_bytes(_unb64u(e), "big")))
+
+
+def _seal(header: dict[str, Any], plaintext: bytes, cek: bytes, iv: bytes, jwk: dict[str, str] | None, seeds: random.Random) -> str:
+    """RFC 7516 5.1 with a fixed CEK and IV (sealmail.mockservers.crypto.jwe), the CEK wrapped reproducibly."""
     from jwcrypto.jwk import JWK
 
     from sealmail.mockservers.crypto.jwe import encrypt_compact_with
 
     public = JWK(**{k: jwk[k] for k in ("kty", "n", "e")}) if jwk is not None else None
-    return encrypt_compact_with(plaintext, public, header=header, cek=cek, iv=iv)
+    token = encrypt_compact_with(plaintext, public, header=header, cek=cek, iv=iv)
+    return token if jwk is None else _replace(token, 1, _wrap(header["alg"], jwk, cek, seeds))
 
 
-def _library_jwe(header: dict[str, Any], plaintext: bytes, jwk: dict[str, str]) -> str:
-    """A JWE jwcrypto builds end to end (for enc values whose IV cannot be fixed, e.g. AES-CBC-HMAC)."""
-    from jwcrypto.common import json_encode
-    from jwcrypto.jwe import JWE
-    from jwcrypto.jwk import JWK
+def _cbc_hmac_jwe(header: dict[str, Any], plaintext: bytes, jwk: dict[str, str], seeds: random.Random) -> str:
+    """An AES-CBC-HMAC JWE (RFC 7518 5.2) with CEK and IV from ``seeds``: joserfc's content encryption."""
+    from joserfc.jwe import JWERegistry
 
-    token = JWE(plaintext, protected=json_encode(header), algs=[header["alg"], header["enc"]])
-    token.add_recipient(JWK(**{k: jwk[k] for k in ("kty", "n", "e")}))
-    return token.serialize(compact=True)
+    enc = JWERegistry().get_enc(header["enc"])
+    cek, iv = seeds.randbytes(enc.cek_size // 8), seeds.randbytes(enc.iv_size // 8)
+    protected = _b64u(_compact_json(header))
+    ciphertext, tag = enc.encrypt(plaintext, cek, iv, protected.encode("ascii"))
+    return ".".join([protected, _b64u(_wrap(header["alg"], jwk, cek, seeds)), _b64u(iv), _b64u(ciphertext), _b64u(tag)])
 
 
 def _replace(token: str, index: int, value: bytes | str) -> str:
@@ -176,6 +194,7 @@ class AutoSendGenerator:
 
     def generate(self, seed: int) -> list[VectorFile]:
         rng = random.Random(seed)
+        seeds = random.Random(f"{seed}/key-wrapping")  # its own stream: the payloads do not shift when wrapping changes
         header = generator_header(__name__, self.version, seed)
         mock_key = _fixed_jwk(0, KID)
         own = VectorFile(
@@ -184,12 +203,12 @@ class AutoSendGenerator:
             mechanism="JWE compact, alg RSA-OAEP-256, enc A256GCM, in {\"encryptedData\": ...} with X-Payload-Encryption / X-Key-Id",
             generator=header,
             provenance="Generated by sealmail (python -m sealmail vectors generate --provider autosend) from the seed's rules, with the mock's "
-                       "fixed default key key_2026_06 (private JWK in every case). CEKs, IVs and payloads come from the seed; "
-                       "RSA-OAEP wrapping is randomised inside the library, so regeneration compares everything except the "
-                       "segments in inputs.randomised (reproducible_view) and the verifier checks they unwrap to inputs.cek_hex.",
+                       "fixed default key key_2026_06 (private JWK in every case). CEKs, IVs, payloads and the RSA-OAEP seeds "
+                       "come from the seed, so regeneration is byte-identical; the verifier checks each encrypted key unwraps "
+                       "to inputs.cek_hex.",
             notes={k: v for k, v in NOTES.items() if k not in ("Wycheproof", "Relabelled", "Rewrapped", "Label", "CekLength",
                                                               "InvalidOaep", "UsableKey", "UnusableKey")},
-            groups=number_tests(_own_groups(rng, mock_key)),
+            groups=number_tests(_own_groups(rng, seeds, mock_key)),
         )
         jwe_file = VectorFile(
             name="wycheproof_jwe",
@@ -198,10 +217,10 @@ class AutoSendGenerator:
             generator=header,
             provenance=f"{wycheproof.SOURCE}: json_web_encryption_test.json, all {len(list(wycheproof.cases('json_web_encryption_test')))} "
                        "cases. Tokens are sent unchanged (X-Key-Id key_2026_06 unless the token names its own kid), except "
-                       "tcId 90 whose CEK is re-wrapped for the mock's key (inputs.randomised).",
-            notes={k: NOTES[k] for k in ("Wycheproof", "Relabelled", "Rewrapped", "Randomised", "NotJson", "Malformed",
+                       "tcId 90 whose CEK is re-wrapped for the mock's key.",
+            notes={k: NOTES[k] for k in ("Wycheproof", "Relabelled", "Rewrapped", "NotJson", "Malformed",
                                          "Kid", "WrongAlg", "WrongEnc", "HeaderParameter")},
-            groups=number_tests([_wycheproof_jwe_group(rng, mock_key)]),
+            groups=number_tests([_wycheproof_jwe_group(seeds, mock_key)]),
         )
         oaep_file = VectorFile(
             name="wycheproof_rsa_oaep",
@@ -244,47 +263,10 @@ class AutoSendGenerator:
             return body["error"].get("code")
         return None
 
-    def reproducible_view(self, text: str) -> str:
-        """The file with the library-randomised segments (``inputs.randomised``) masked."""
-        data = json.loads(text)
-        for group in data["testGroups"]:
-            for test in group["tests"]:
-                randomised = test.get("inputs", {}).get("randomised") or []
-                if not randomised:
-                    continue
-                if isinstance(test["inputs"].get("jwe"), str):
-                    test["inputs"]["jwe"] = _mask(test["inputs"]["jwe"], randomised)
-                request = test.get("request")
-                if request and "body" in request:
-                    try:
-                        body = json.loads(request["body"])
-                    except json.JSONDecodeError:  # a bare token as the body
-                        request["body"] = _mask(request["body"], randomised)
-                        continue
-                    if isinstance(body, dict) and isinstance(body.get("encryptedData"), str):
-                        body["encryptedData"] = _mask(body["encryptedData"], randomised)
-                        request["body"] = json.dumps(body)
-        return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def _mask(token: str, names: list[str]) -> str:
-    if token.lstrip().startswith("{"):
-        obj = json.loads(token)
-        for name in names:
-            if name in obj:
-                obj[name] = f"<randomised {len(obj[name])}>"
-        return json.dumps(obj, sort_keys=True)
-    parts = token.split(".")
-    for name in names:
-        index = SEGMENTS.index(name)
-        if index < len(parts):
-            parts[index] = f"<randomised {len(parts[index])}>"
-    return ".".join(parts)
-
 
 # --- sealmail's own cases --------------------------------------------------------------------------
 
-def _own_groups(rng: random.Random, key: dict[str, str]) -> list[TestGroup]:
+def _own_groups(rng: random.Random, seeds: random.Random, key: dict[str, str]) -> list[TestGroup]:
     other_key = _fixed_jwk(11, KID)  # a committed key the mock does not list by default
     first = ["Jane", "Zoë", "李", "Ólafur", "Amélie", "Søren"]
 
@@ -300,20 +282,16 @@ def _own_groups(rng: random.Random, key: dict[str, str]) -> list[TestGroup]:
              header: dict[str, Any] | None = None, cek_size: int = 32, seal_with: dict[str, str] | None = None,
              mutate: Callable[[str], str] | None = None, request_headers: dict[str, str] | None = None,
              body: Callable[[str], bytes] | None = None, expected: dict[str, Any] = OK, result: str | None = None,
-             randomised: list[str] | None = None, library: bool = False) -> VectorTest:
+             library: bool = False) -> VectorTest:
         plain = plaintext if plaintext is not None else _compact_json(payload)
         protected = header if header is not None else {"alg": ALG, "enc": ENC, "kid": KID}
         cek, iv = rng.randbytes(cek_size), rng.randbytes(12)
         if library:
-            token = _library_jwe(protected, plain, seal_with or key)
+            token = _cbc_hmac_jwe(protected, plain, seal_with or key, seeds)
         else:
-            token = _seal(protected, plain, cek, iv, None if protected["alg"] == "dir" else (seal_with or key))
+            token = _seal(protected, plain, cek, iv, None if protected["alg"] == "dir" else (seal_with or key), seeds)
         if mutate is not None:
             token = mutate(token)
-        if randomised is None:
-            randomised = [] if protected["alg"] == "dir" else ["encrypted_key"]
-            if library:
-                randomised = ["encrypted_key", "iv", "ciphertext", "tag"]
         inputs: dict[str, Any] = {"kid": KID, "private_jwk": key, "header": protected, "plaintext": plain.decode("utf-8", "replace")}
         if plain != plain.decode("utf-8", "replace").encode("utf-8"):
             inputs["plaintext_hex"] = plain.hex()
@@ -323,11 +301,9 @@ def _own_groups(rng: random.Random, key: dict[str, str]) -> list[TestGroup]:
             inputs["cek_hex"], inputs["iv_hex"] = cek.hex(), iv.hex()
         if body is not None:
             inputs["jwe"] = token  # the token before the envelope was broken; otherwise it is the body's encryptedData
-        inputs["randomised"] = randomised
         wire_body = body(token) if body is not None else _envelope(token)
         request = WireRequest("POST", path, request_headers if request_headers is not None else _headers(), wire_body)
         verdict = result or ("valid" if expected["status"] == 200 or expected["error_code"] in ("INVALID_JSON", "VALIDATION_FAILED") else "invalid")
-        flags = flags + (["Randomised"] if randomised else [])
         return VectorTest(0, comment, flags, inputs, request, verdict, expected)  # type: ignore[arg-type]
 
     no_kid = {"alg": ALG, "enc": ENC}
@@ -367,7 +343,7 @@ def _own_groups(rng: random.Random, key: dict[str, str]) -> list[TestGroup]:
         return lambda token: _replace(token, 0, _compact_json(new))
 
     def swap_key(token: str) -> str:
-        donor = _seal({"alg": ALG, "enc": ENC, "kid": KID}, b"{}", rng.randbytes(32), rng.randbytes(12), key)
+        donor = _seal({"alg": ALG, "enc": ENC, "kid": KID}, b"{}", rng.randbytes(32), rng.randbytes(12), key, seeds)
         return _replace(token, 1, donor.split(".")[1])
 
     tampered = TestGroup("tampered", "One part of a valid token changed: a single DECRYPTION_FAILED", [
@@ -511,21 +487,21 @@ def _structure(token: str) -> tuple[dict[str, Any] | None, str | None]:
     return header, None
 
 
-def _wycheproof_jwe_group(rng: random.Random, mock_key: dict[str, str]) -> TestGroup:
+def _wycheproof_jwe_group(seeds: random.Random, mock_key: dict[str, str]) -> TestGroup:
     tests = []
     for group, case in wycheproof.cases("json_web_encryption_test"):
         original = case["jwe"]
         header, _ = _structure(original)
-        token, rewrapped, randomised = original, False, []
+        token, rewrapped = original, False
         if header and header.get("alg") == ALG and header.get("enc") == ENC and case["result"] == "valid" and "kid" not in header:
-            token = _rewrap(original, group["private"], mock_key)
-            rewrapped, randomised = True, ["encrypted_key"]
+            token = _rewrap(original, group["private"], mock_key, seeds)
+            rewrapped = True
         x_key_id = None if header is not None and "kid" in header else KID
         expected, why = _autosend_rules(token, x_key_id, rewrapped)
         if rewrapped:
             expected = INVALID_JSON  # Wycheproof's plaintext is b"foo", not a JSON object
         acceptable = rewrapped
-        flags = ["Wycheproof"] + (["Rewrapped", "NotJson", "Randomised"] if rewrapped else [])
+        flags = ["Wycheproof"] + (["Rewrapped", "NotJson"] if rewrapped else [])
         if case["result"] == "valid" and not acceptable:
             flags.append("Relabelled")
         flags.append({"INVALID_JWE": "Malformed", "UNKNOWN_KEY_ID": "Kid", "INVALID_JSON": "NotJson"}.get(
@@ -533,7 +509,7 @@ def _wycheproof_jwe_group(rng: random.Random, mock_key: dict[str, str]) -> TestG
         flags = list(dict.fromkeys(flags))
         inputs = {"wycheproof_tcId": case["tcId"], "wycheproof_comment": case["comment"], "wycheproof_result": case["result"],
                   "wycheproof_flags": case["flags"], "wycheproof_group": group["comment"], "plaintext_hex": case.get("pt"),
-                  "wycheproof_jwe": original, "autosend_reason": why, "randomised": randomised}
+                  "wycheproof_jwe": original, "autosend_reason": why}
         if rewrapped:
             inputs["private_jwk"] = mock_key
             inputs["kid"] = KID
@@ -543,17 +519,14 @@ def _wycheproof_jwe_group(rng: random.Random, mock_key: dict[str, str]) -> TestG
     return TestGroup("wycheproof-jwe", "Only compact RSA-OAEP-256 + A256GCM decrypts (then 'foo' is not JSON)", tests)
 
 
-def _rewrap(token: str, private: dict[str, Any], mock_key: dict[str, str]) -> str:
-    """Unwrap the CEK with Wycheproof's key and wrap it again for the mock's key (jwcrypto, at generation)."""
-    from jwcrypto.jwa import JWA
+def _rewrap(token: str, private: dict[str, Any], mock_key: dict[str, str], seeds: random.Random) -> str:
+    """Unwrap the CEK with Wycheproof's key (jwcrypto) and wrap it again for the mock's key (reproducibly)."""
     from jwcrypto.jwe import JWE
     from jwcrypto.jwk import JWK
 
     obj = JWE()
     obj.deserialize(token, JWK(**private))
-    public = JWK(**{k: mock_key[k] for k in ("kty", "n", "e")})
-    wrapped = JWA.keymgmt_alg(ALG).wrap(public, len(obj.cek) * 8, obj.cek, {})
-    return _replace(token, 1, wrapped["ek"])
+    return _replace(token, 1, _wrap(ALG, mock_key, obj.cek, seeds))
 
 
 # --- Wycheproof RSA-OAEP ----------------------------------------------------------------------------
@@ -584,7 +557,7 @@ def _wycheproof_oaep_group(rng: random.Random) -> TestGroup:
         inputs = {"wycheproof_tcId": case["tcId"], "wycheproof_result": case["result"], "wycheproof_flags": case["flags"],
                   "msg_hex": case["msg"], "label_hex": case["label"], "ct_hex": case["ct"], "private_jwk": jwk,
                   "kid": WYCHEPROOF_OAEP_KID, "content_key_hex": content_key.hex(), "iv_hex": iv.hex(),
-                  "plaintext": plain.decode(), "jwe": token, "path": CONTACT_PATH, "randomised": []}
+                  "plaintext": plain.decode(), "jwe": token, "path": CONTACT_PATH}
         if valid:
             inputs["payload"] = payload
         tests.append(VectorTest(0, f"Wycheproof tcId {case['tcId']}: {case['comment'] or ', '.join(case['flags'])}", flags,
@@ -777,7 +750,7 @@ def _derive(request: WireRequest, inputs: dict[str, Any]) -> dict[str, Any]:
     if plaintext is None:
         return DECRYPTION_FAILED
     if "cek_hex" in inputs and cek is not None and cek.hex() != inputs["cek_hex"]:
-        # The randomised encrypted key must still carry the recorded CEK.
+        # The encrypted key must carry the recorded CEK.
         return {"status": 0, "error_code": "encrypted key does not unwrap to inputs.cek_hex"}
     if _joserfc_plaintext(token, jwk) != plaintext:
         return {"status": 0, "error_code": "joserfc and pycryptodome disagree"}

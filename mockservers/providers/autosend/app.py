@@ -30,8 +30,10 @@ class AutoSendProvider(Provider[AutoSendConfig, AutoSendModel]):
     id = spec.PROVIDER_ID
     title = "AutoSend API (JWE RSA-OAEP-256 + A256GCM requests, rotating JWKS)"
     port_offset = 2
+    api_hosts = spec.API_HOSTS
     config_type = AutoSendConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: AutoSendConfig, clock: MockClock) -> AutoSendModel:
         return AutoSendModel(config, clock)

@@ -11,10 +11,13 @@ reason goes to the journal only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core.diagnosis import Diagnosis
 from sealmail.mockservers.crypto import CryptoError, DecryptionFailed
+from sealmail.mockservers.crypto.jwe_hints import unwrap_failure_hint
 from sealmail.mockservers.crypto.jwe import JwePolicy, MalformedJwe, PlaintextTooLarge, UnsupportedJwe, decrypt, parse_compact
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
@@ -47,15 +50,21 @@ def policy_for(config: "AutoSendConfig") -> JwePolicy:
     )
 
 
-def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", ring: "KeyRing") -> OpenedBody:
-    """Decide plaintext or JWE, check the envelope, resolve the kid, decrypt, parse the JSON."""
+def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", ring: "KeyRing",
+              diagnose_later: Callable[[Diagnosis], None] | None = None) -> OpenedBody:
+    """Decide plaintext or JWE, check the envelope, resolve the kid, decrypt, parse the JSON.
+
+    ``diagnose_later`` receives journal-only diagnoses that must not run before
+    the answer (they would change its timing): the RSA-OAEP variant check.
+    """
     mode = _mode(headers.get(spec.HEADER_ENCRYPTION))
-    body, error = _parse_json(raw)
-    has_envelope = isinstance(body, dict) and spec.ENVELOPE_FIELD in body
     warnings: list[str] = []
+    body, error = _parse_json(raw, warnings)
+    has_envelope = isinstance(body, dict) and spec.ENVELOPE_FIELD in body
     if mode == spec.ENCRYPTION_JWE:
         if error is not None:
-            raise Rejection(spec.INVALID_JWE, "envelope_not_json", detail=f"X-Payload-Encryption: jwe with a body that is not JSON ({error})")
+            raise Rejection(spec.INVALID_JWE, _json_reason(error, "envelope_not_json"),
+                            detail=f"X-Payload-Encryption: jwe with a body that is not JSON ({error.reason}: {error.detail})")
         if not has_envelope:
             raise Rejection(spec.INVALID_JWE, "encrypted_data_missing", detail="X-Payload-Encryption: jwe but no encryptedData field")
     elif has_envelope and mode == spec.ENCRYPTION_NONE:
@@ -66,7 +75,7 @@ def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", 
     if not has_envelope:
         return _plaintext(headers, body, error, config, warnings)
     assert isinstance(body, dict)
-    return _encrypted(headers, body, config, ring, warnings)
+    return _encrypted(headers, body, config, ring, warnings, diagnose_later)
 
 
 def _mode(value: str | None) -> str | None:
@@ -79,26 +88,31 @@ def _mode(value: str | None) -> str | None:
     return mode
 
 
-def _parse_json(raw: bytes) -> tuple[Any, str | None]:
+def _parse_json(raw: bytes, warnings: list[str]) -> tuple[Any, JsonBodyError | None]:
     try:
-        return parse_json_bytes(raw), None
+        return parse_json_bytes(raw, warn=warnings.append), None
     except JsonBodyError as error:
-        return None, f"{error.reason}: {error.detail}"
+        return None, error
 
 
-def _plaintext(headers: Mapping[str, str], body: Any, error: str | None, config: "AutoSendConfig",
+def _json_reason(error: JsonBodyError, generic: str) -> str:
+    """The strictness reasons (``json_non_finite_number``...) as they are; other failures as ``generic``."""
+    return error.reason if error.reason.startswith("json_") else generic
+
+
+def _plaintext(headers: Mapping[str, str], body: Any, error: JsonBodyError | None, config: "AutoSendConfig",
                warnings: list[str]) -> OpenedBody:
     if config.require_encryption:
         raise Rejection(spec.ENCRYPTION_REQUIRED, "plaintext_body", detail="require_encryption is on")
     if error is not None:
-        raise Rejection(spec.INVALID_JSON, "body_not_json", detail=error)
+        raise Rejection(spec.INVALID_JSON, _json_reason(error, "body_not_json"), detail=f"{error.reason}: {error.detail}")
     if headers.get(spec.HEADER_KEY_ID) is not None:
         warnings.append("key_id_without_encryption")
     return OpenedBody(body, encrypted=False, warnings=warnings)
 
 
 def _encrypted(headers: Mapping[str, str], body: dict[str, Any], config: "AutoSendConfig", ring: "KeyRing",
-               warnings: list[str]) -> OpenedBody:
+               warnings: list[str], diagnose_later: Callable[[Diagnosis], None] | None) -> OpenedBody:
     token = body[spec.ENVELOPE_FIELD]
     if not isinstance(token, str):
         raise Rejection(spec.INVALID_JWE, "encrypted_data_not_string", detail=f"encryptedData is a JSON {type(token).__name__}")
@@ -122,17 +136,24 @@ def _encrypted(headers: Mapping[str, str], body: dict[str, Any], config: "AutoSe
         plaintext = decrypt(jwe, key.private, policy_for(config))
     except UnsupportedJwe as failure:
         kind = spec.INVALID_JWE if config.header_policy_error == "invalid_jwe" else spec.DECRYPTION_FAILED
-        raise Rejection(kind, failure.reason, detail=failure.detail or None) from None
+        detail = failure.detail
+        if failure.reason == "alg_not_allowed" and jwe.alg == "RSA-OAEP":
+            detail += ("; RSA-OAEP is SHA-1 OAEP (the default of many JOSE libraries and Java's OAEPWithSHA-1AndMGF1Padding): "
+                       "set alg RSA-OAEP-256 and wrap with SHA-256 OAEP and MGF1-SHA-256")
+        raise Rejection(kind, failure.reason, detail=detail or None) from None
     except PlaintextTooLarge as failure:
         raise Rejection(spec.PAYLOAD_TOO_LARGE, failure.reason, detail=failure.detail or None) from None
     except DecryptionFailed as failure:
+        if failure.reason == "rsa_oaep_unwrap_failed" and diagnose_later is not None:
+            diagnose_later(partial(unwrap_failure_hint, key.private, jwe.encrypted_key, jwe.iv, jwe.ciphertext, jwe.tag, jwe.aad))
         raise Rejection(spec.DECRYPTION_FAILED, failure.reason, detail=failure.detail or None) from None
     except CryptoError as failure:  # any other crypto refusal is still a decryption failure to the caller
         raise Rejection(spec.DECRYPTION_FAILED, failure.reason, detail=failure.detail or None) from None
 
-    payload, error = _parse_json(plaintext)
+    payload, error = _parse_json(plaintext, warnings)
     if error is not None:
-        raise Rejection(spec.INVALID_JSON, "decrypted_not_json", detail=f"the JWE decrypted, but its plaintext is {error}")
+        raise Rejection(spec.INVALID_JSON, _json_reason(error, "decrypted_not_json"),
+                        detail=f"the JWE decrypted, but its plaintext is {error.reason}: {error.detail}")
     return OpenedBody(payload, encrypted=True, kid=kid, kid_source=source, warnings=warnings)
 
 

@@ -7,12 +7,14 @@ routes under ``/__mock__/keys`` and ``/__mock__/errors`` are here too.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
 from sealmail.mockservers.crypto.jwe import KeyRejected
 
@@ -96,8 +98,8 @@ def _accept(request: web.Request) -> tuple[AutoSendModel, OpenedBody]:
     if scripted is not None:
         raise Rejection(scripted, "scripted_error", detail=f"scripted {scripted.code} (POST /__mock__/errors)")
     if model.config.require_json_content_type and request.content_type != "application/json":
-        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=f"Content-Type {request.content_type!r}")
-    opened = open_body(request.headers, ctx.body(request), model.config, model.ring)
+        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(request.headers))
+    opened = open_body(request.headers, ctx.body(request), model.config, model.ring, partial(ctx.diagnose_after_answer, request))
     ctx.note(request, encrypted=opened.encrypted, kid=opened.kid, kid_source=opened.kid_source)
     _warn(request, opened.warnings)
     if opened.encrypted:

@@ -154,6 +154,7 @@ class KeyRing:
         self._next = 0
         self._version = 0
         self._jwks_cache: tuple[int, bytes, str] | None = None
+        self._exported: dict[str, dict[str, Any]] = {}
         self.reset(now_ms)
 
     def reset(self, now_ms: int) -> None:
@@ -212,10 +213,49 @@ class KeyRing:
         """The JWKS as compact JSON bytes and its strong ETag (cached per ring version)."""
         with self._lock:
             if self._jwks_cache is None or self._jwks_cache[0] != self._version:
-                body = json.dumps({"keys": [k.jwk for k in self._keys]}, separators=(",", ":")).encode("utf-8")
+                body = json.dumps({"keys": [k.jwk for k in self._keys]}, separators=(",", ":"), allow_nan=False).encode("utf-8")
                 etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
                 self._jwks_cache = (self._version, body, etag)
             return self._jwks_cache[1], self._jwks_cache[2]
+
+    # --- persistence (serve --persist) ---------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Listed kids (active first), every key held since the reset, retirements and the next number.
+
+        A fixed key is kept as its number (the same key in every process); a
+        generated or imported one as its private JWK, since no other process could remake it.
+        """
+        with self._lock:
+            listed = [k.kid for k in self._keys]
+            held = list(self._history.values())
+            retired = dict(self._retired)
+            number = self._next
+        return {"listed": listed, "held": [self._key_json(k) for k in held], "retired": retired, "next": number}
+
+    def _key_json(self, key: RingKey) -> dict[str, Any]:
+        item: dict[str, Any] = {"kid": key.kid, "number": key.number, "added_ms": key.added_ms}
+        if key.number is None or key.number >= self._supply.fixed_count:
+            if key.kid not in self._exported:  # exporting RSA is not free: once per key
+                self._exported[key.kid] = key.private.export_private(as_dict=True)
+            item["private_jwk"] = self._exported[key.kid]
+        return item
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`."""
+        held: dict[str, RingKey] = {}
+        for item in state["held"]:
+            if "private_jwk" in item:
+                private = JWK(**item["private_jwk"])
+                self._exported[item["kid"]] = item["private_jwk"]
+            else:
+                private = self._supply.key(item["number"])
+            held[item["kid"]] = RingKey(item["kid"], private, public_jwk(item["kid"], private), item["number"], item["added_ms"])
+        with self._lock:
+            self._keys = [held[kid] for kid in state["listed"]]
+            self._history = held
+            self._retired = {kid: int(ms) for kid, ms in state["retired"].items()}
+            self._next = int(state["next"])
+            self._version += 1
 
     # --- changing ---------------------------------------------------------------------------
     def rotate(self, now_ms: int) -> RingKey:

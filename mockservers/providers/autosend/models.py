@@ -11,7 +11,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from sealmail.mockservers.core import ErrorKind, MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.auth import check_bearer_key
@@ -89,6 +89,14 @@ class ContactBook:
         with self._lock:
             self._by_email.clear()
 
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {email: dict(contact) for email, contact in self._by_email.items()}
+
+    def restore(self, contacts: Mapping[str, dict[str, Any]]) -> None:
+        with self._lock:
+            self._by_email = {email: dict(contact) for email, contact in contacts.items()}
+
     def get(self, email: str) -> dict[str, Any] | None:
         with self._lock:
             found = self._by_email.get(email.lower())
@@ -146,6 +154,22 @@ class AutoSendModel:
         with self._lock:
             self._scripted.clear()
             self._next_rotation_ms = self._first_rotation()
+
+    # --- persistence (serve --persist): credentials, key ring with its history, contacts ------
+    def snapshot(self) -> dict[str, Any]:
+        """The state ``serve --persist`` keeps across a restart (JSON-able; scripted errors are not kept)."""
+        with self._lock:
+            next_rotation_ms = self._next_rotation_ms
+        return {"api_key": self.api_key, "ring": self.ring.snapshot(), "contacts": self.contacts.snapshot(),
+                "next_rotation_ms": next_rotation_ms}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`: a key rotated before the restart still decrypts after it."""
+        self.api_key = state["api_key"]
+        self.ring.restore(state["ring"])
+        self.contacts.restore(state["contacts"])
+        with self._lock:
+            self._next_rotation_ms = state["next_rotation_ms"]
 
     # --- time -------------------------------------------------------------------------------
     def now_iso(self) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "autosend"
+API_HOSTS: tuple[str, ...] = ("api.autosend.com",)
+"""The real API host names (fact sheet [docs]: base https://api.autosend.com); the TLS leaf certificate carries them."""
 
 # --- paths (fact sheet [docs]: base https://api.autosend.com, every public endpoint under /v1) ---
 JWKS_PATH = "/v1/jwks.json"
@@ -134,3 +136,12 @@ SCRIPTABLE_ERRORS = {
     )
 }
 """Errors ``POST /__mock__/errors`` can script for the next requests (by code)."""
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    "Authorization": UNAUTHORIZED,
+    HEADER_ENCRYPTION: INVALID_ENCRYPTION_HEADER,
+    HEADER_KEY_ID: UNKNOWN_KEY_ID,
+    "Content-Type": INVALID_CONTENT_TYPE,
+}

@@ -20,8 +20,10 @@ class NcpMailerProvider(Provider[NcpMailerConfig, NcpMailerModel]):
     id = spec.PROVIDER_ID
     title = "NAVER Cloud Outbound Mailer (API Gateway signature v2)"
     port_offset = 3
+    api_hosts = spec.API_HOSTS
     config_type = NcpMailerConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NcpMailerConfig, clock: MockClock) -> NcpMailerModel:
         return NcpMailerModel(config, clock)

@@ -20,6 +20,7 @@ from typing import Mapping, Protocol
 from multidict import CIMultiDictProxy
 
 from sealmail.mockservers.core import Rejection
+from sealmail.mockservers.core.headers import single_header
 from sealmail.mockservers.crypto import ncp_signature
 
 from . import spec
@@ -58,10 +59,7 @@ def _fail(reason: str, detail: str) -> Rejection:
 
 
 def _single(headers: CIMultiDictProxy[str], name: str) -> str | None:
-    values = headers.getall(name, [])
-    if len(values) > 1:
-        raise _fail("header_repeated", f"{name} sent {len(values)} times")
-    return values[0] if values else None
+    return single_header(headers, name, spec.GW_AUTH_FAILED)
 
 
 def signed_uri(raw_uri: str, rules: GatewayRules) -> str:
@@ -101,7 +99,8 @@ def authenticate(
         raise _fail("access_key_unknown", f"access key {access_key[:64]!r} is not known")
     uri = signed_uri(raw_uri, rules)
     if not ncp_signature.verify(credential.secret_key, method, uri, timestamp, access_key, signature):
-        raise _fail("signature_mismatch", _diagnose(credential.secret_key, method, uri, timestamp, access_key, signature))
+        hosts = [h for h in (headers.get("Host"), spec.API_HOST) if h]
+        raise _fail("signature_mismatch", _diagnose(credential.secret_key, method, uri, timestamp, access_key, signature, hosts))
     return Authenticated(credential, skew, header_used)
 
 
@@ -121,12 +120,15 @@ def _check_timestamp(text: str, now_ms: int, tolerance_ms: int) -> int:
     raise _fail("timestamp_future", f"timestamp is {-skew} ms ahead of the mock clock (tolerance {tolerance_ms} ms)")
 
 
-def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: str, signature: str) -> str:
+def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: str, signature: str, hosts: list[str]) -> str:
     """Journal-only: which common mistake reproduces the received signature, if any."""
-    explanation = ncp_signature.explain(secret, method, uri, timestamp, access_key, signature)
+    explanation = ncp_signature.explain(secret, method, uri, timestamp, access_key, signature,
+                                        hosts=hosts, region_prefixes=list(spec.REGION_PREFIXES.values()))
     expected_string = ncp_signature.string_to_sign(method, uri, timestamp, access_key)
     if explanation is None:
-        return f"no known variant reproduces it; expected string to sign {expected_string!r}"
+        return ("no common mistake reproduces it (checked: query string, trailing '?', percent-decoding, host in the URL, "
+                "another region's path, hex/URL-safe encoding, ISO-8859-1 secret): most likely another secret key, "
+                f"timestamp or access key than the ones sent; expected string to sign {expected_string!r}")
     return "; ".join(explanation.mistakes()) + f" (expected string to sign {expected_string!r})"
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.core.middleware import CONTROL_PREFIX
 
 from . import spec, views
@@ -97,8 +98,8 @@ async def create_mail_request(request: web.Request) -> web.Response:
     model = request.app[MODEL]
     if request.content_type != "application/json":
         raise MailerRejection(spec.UNSUPPORTED_MEDIA_TYPE, "content_type_not_json",
-                              details="Content-Type must be application/json", detail=f"Content-Type {request.content_type!r}")
-    payload = parse_json(ctx.body(request))
+                              details="Content-Type must be application/json", detail=content_type_detail(request.headers))
+    payload = parse_json(ctx.body(request), warn=lambda warning: ctx.warn(request, warning))
     draft = validate(payload, templates=model.templates(), now_ms=model.clock.now_ms(), rules=model.config.draft_rules())
     for warning in draft.warnings:
         ctx.warn(request, warning)
@@ -197,6 +198,7 @@ def _sort_value(mail: Mail, key: str, now_ms: int) -> Any:
 def _integer(value: str | None, name: str, default: int, low: int, high: int) -> int:
     if value is None:
         return default
-    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+    # The length check first: int() refuses more than 4,300 digits with a ValueError (a 500 before issue 13).
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(high)) or not low <= int(value) <= high:
         raise bad_request(f"{name}_invalid", f"{name} must be an integer from {low} to {high}", field=name)
     return int(value)

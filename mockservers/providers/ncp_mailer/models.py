@@ -12,9 +12,9 @@ import itertools
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig
 
@@ -166,6 +166,34 @@ class NcpMailerModel:
             self._mail_count = 0
             self._sequence = itertools.count(1)
 
+    # --- persistence (serve --persist) ----------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Credentials, templates, requests with their mails, and the id sequence (JSON-able)."""
+        with self._lock:
+            sequence = next(self._sequence)
+            self._sequence = itertools.count(sequence)
+            return {
+                "credentials": [asdict(c) for c in self._credentials.values()],
+                "templates": [asdict(t) for t in self._templates.values()],
+                "requests": [_request_json(r) for r in self._requests.values()],
+                "sequence": sequence,
+            }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`."""
+        with self._lock:
+            self._credentials = {c["access_key"]: Credential(**c) for c in state["credentials"]}
+            self._templates = {t["sid"]: Template(**t) for t in state["templates"]}
+            self._requests = OrderedDict()
+            self._mails = {}
+            for item in state["requests"]:
+                mails = [_mail_from_json(m) for m in item["mails"]]
+                request = MailRequest(**{**item, "mails": mails})
+                self._requests[self._key(request.region, request.request_id)] = request
+                self._mails.update((self._key(m.region, m.mail_id), m) for m in mails)
+            self._mail_count = sum(len(r.mails) for r in self._requests.values())
+            self._sequence = itertools.count(int(state["sequence"]))
+
     # --- credentials -------------------------------------------------------------
     @property
     def access_key(self) -> str:
@@ -277,3 +305,14 @@ class NcpMailerModel:
                     mail.status_override = status
                     return mail
         raise KeyError(mail_id)
+
+
+def _request_json(request: MailRequest) -> dict[str, Any]:
+    """Like ``asdict`` (whose deep copies cost ~10x more: snapshots of full stores must stay cheap)."""
+    mails = [{**vars(mail), "recipients": [dict(vars(r)) for r in mail.recipients]} for mail in request.mails]
+    return {**vars(request), "mails": mails}
+
+
+def _mail_from_json(item: Mapping[str, Any]) -> Mail:
+    recipients = tuple(Recipient(**r) for r in item["recipients"])
+    return Mail(**{**item, "recipients": recipients, "unfilled": tuple(item["unfilled"])})

@@ -12,10 +12,14 @@ from __future__ import annotations
 from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "ncp-mailer"
+API_HOSTS: tuple[str, ...] = ("mail.apigw.ntruss.com",)
+"""The real API host names (seed 002: https://mail.apigw.ntruss.com/api/v1 (KR), /api/v1-sgn, /api/v1-jpn); the TLS leaf certificate carries them."""
 
 # --- endpoints -------------------------------------------------------------------
 REGION_PREFIXES: dict[str, str] = {"KR": "/api/v1", "SGN": "/api/v1-sgn", "JPN": "/api/v1-jpn"}
 """seed, "Cloud Outbound Mailer API Endpoint": one API under three regional prefixes."""
+API_HOST = "mail.apigw.ntruss.com"
+"""seed: the provider's API domain (a client that signs the whole URL puts it in the string to sign)."""
 
 MAILS = "/mails"
 """seed: ``POST https://mail.apigw.ntruss.com/api/v1/mails`` (createMailRequest)."""
@@ -188,3 +192,14 @@ ACCOUNT_STATES: dict[str, ErrorKind | None] = {
     "no_default_project": NO_DEFAULT_PROJECT,
 }
 """[open] the state of a credential decides which account error its requests get."""
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    HEADER_TIMESTAMP: GW_AUTH_FAILED,
+    HEADER_ACCESS_KEY: GW_AUTH_FAILED,
+    HEADER_SIGNATURE: GW_AUTH_FAILED,
+    HEADER_SIGNATURE_V1: GW_AUTH_FAILED,
+    HEADER_LANG: BAD_REQUEST,
+    "Content-Type": BAD_REQUEST,
+}

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sealmail.mockservers.core.validation import is_email
+from sealmail.mockservers.core.clock import LATEST_DATE_MS
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
@@ -91,10 +92,10 @@ class DraftRules:
     missing_parameter: MissingPolicy = "keep"
 
 
-def parse_json(raw: bytes) -> Any:
-    """UTF-8 JSON; anything else is 77102."""
+def parse_json(raw: bytes, warn: Callable[[str], None] | None = None) -> Any:
+    """Strict UTF-8 JSON (RFC 8259); anything else is 77102. ``warn`` hears of repeated member names."""
     try:
-        return parse_json_bytes(raw)
+        return parse_json_bytes(raw, warn=warn)
     except JsonBodyError as error:
         raise bad_request(error.reason, _JSON_PROBLEMS[error.reason], detail=error.detail) from None
 
@@ -103,6 +104,9 @@ _JSON_PROBLEMS = {
     "body_not_utf8": "Request body is not UTF-8",
     "body_not_json": "Request body is not valid JSON",
     "body_too_deep": "Request body nests too deeply",
+    "json_non_finite_number": "Request body holds a number JSON cannot represent (NaN, Infinity or out of range)",
+    "json_number_too_long": "Request body holds an integer with too many digits",
+    "json_lone_surrogate": "Request body holds a lone UTF-16 surrogate escape",
 }
 
 
@@ -240,7 +244,17 @@ def _reservation(payload: dict[str, Any], now_ms: int, warnings: list[str]) -> i
     if reservation <= now_ms:
         raise bad_request("reservation_in_past", f"{where} must be in the future", field=where,
                           detail=f"{reservation} <= now {now_ms}")
+    if reservation > LATEST_RESERVATION_MS:
+        # Every later lookup shows the reservation as a KST date (views.nes_datetime): past year 9999
+        # there is none, so such a request could never be read back. Refused here instead.
+        shown = str(reservation) if len(str(reservation)) <= 30 else f"a {len(str(reservation))}-digit number"
+        raise bad_request("reservation_out_of_range", f"{where} must be before 9999-12-31 23:59 KST", field=where,
+                          detail=f"{shown} > {LATEST_RESERVATION_MS} (epoch ms; seconds instead of ms, or ns?)")
     return reservation
+
+
+LATEST_RESERVATION_MS = LATEST_DATE_MS - spec.KST_OFFSET_MS
+"""The last reservation whose KST date exists (9999-12-31 23:59:59.999 KST)."""
 
 
 def _kst_datetime(value: Any) -> int:

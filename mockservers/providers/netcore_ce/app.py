@@ -17,8 +17,10 @@ class NetcoreCeProvider(Provider[NetcoreCeConfig, NetcoreCeModel]):
     id = spec.PROVIDER_ID
     title = "Netcore CE activity upload (AES-256-CBC 11256/11257, AES-256-GCM 11258)"
     port_offset = 4
+    api_hosts = spec.API_HOSTS
     config_type = NetcoreCeConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NetcoreCeConfig, clock: MockClock) -> NetcoreCeModel:
         return NetcoreCeModel(config, clock)

@@ -128,7 +128,7 @@ def _ecodes(value: Any, key: Any, iv: Any) -> list[int]:
 def _ecode(item: Any) -> int:
     if isinstance(item, bool):
         raise CredentialError(f"unknown eCode {item!r}")
-    if isinstance(item, str) and item.strip().isdigit():
+    if isinstance(item, str) and item.strip().isdigit() and len(item.strip()) <= 9:  # int() refuses 4,300+ digits
         item = int(item.strip())
     if not isinstance(item, int) or item not in spec.METHODS:
         raise CredentialError(f"unknown eCode {item!r}; known: {', '.join(map(str, spec.METHODS))}")

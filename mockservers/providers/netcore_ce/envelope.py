@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import string
 from dataclasses import dataclass
 from typing import Any
 
 from sealmail.mockservers.crypto import CryptoError, DecryptionFailed, EncodingError, aes_cbc, aes_gcm
 from sealmail.mockservers.crypto.encoding import b64decode_strict
+from sealmail.mockservers.crypto.text_hints import not_base64_hint
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
@@ -42,6 +44,8 @@ class Opened:
     ciphertext_bytes: int
     fingerprint: bytes
     """SHA-256 of the decoded ciphertext: tells an identical replay from a nonce reused for new data."""
+    warnings: tuple[str, ...] = ()
+    """Journal warnings about the plaintext (``json_duplicate_member:<name>``)."""
 
 
 def open_request(method: spec.Method, credential: Credential, text: str, *, hex_case: str = "lower") -> Opened:
@@ -51,7 +55,8 @@ def open_request(method: spec.Method, credential: Credential, text: str, *, hex_
     ``not_base64``, ``not_hex``, ``hex_not_lowercase``, ``cbc_empty``,
     ``cbc_length_not_block_multiple``, ``cbc_bad_padding``, ``gcm_too_short``,
     ``gcm_tag_mismatch``, ``plaintext_not_utf8``, ``plaintext_not_json``,
-    ``plaintext_too_deep``.
+    ``plaintext_too_deep``, ``json_non_finite_number``, ``json_lone_surrogate``,
+    ``json_number_too_long``.
     """
     data, failure = _decode(method, text, hex_case)
     nonce: bytes | None = None
@@ -72,11 +77,13 @@ def open_request(method: spec.Method, credential: Credential, text: str, *, hex_
         except DecryptionFailed as error:
             failure = failure or error
             plaintext = sealed[: -spec.GCM_TAG_BYTES]
-    payload, parse_failure = _parse(plaintext)
+    warnings: list[str] = []
+    payload, parse_failure = _parse(plaintext, warnings)
     failure = failure or parse_failure
     if failure is not None:
         raise failure
-    return Opened(payload=payload, nonce=nonce, ciphertext_bytes=len(data), fingerprint=hashlib.sha256(data).digest())
+    return Opened(payload=payload, nonce=nonce, ciphertext_bytes=len(data), fingerprint=hashlib.sha256(data).digest(),
+                  warnings=tuple(warnings))
 
 
 def _decode(method: spec.Method, text: str, hex_case: str) -> tuple[bytes, CryptoError | None]:
@@ -95,36 +102,52 @@ def _decode(method: spec.Method, text: str, hex_case: str) -> tuple[bytes, Crypt
     return data, None
 
 
-def _parse(plaintext: bytes) -> tuple[Any, CryptoError | None]:
-    """UTF-8 JSON (fact sheet: the CBC scripts encrypt ``json`` text); strict: no NaN/Infinity."""
+def _parse(plaintext: bytes, warnings: list[str]) -> tuple[Any, CryptoError | None]:
+    """UTF-8 JSON (fact sheet: the CBC scripts encrypt ``json`` text); strict RFC 8259 (no NaN/Infinity)."""
     try:
-        return parse_json_bytes(plaintext, prefix="plaintext"), None
+        return parse_json_bytes(plaintext, prefix="plaintext", warn=warnings.append), None
     except JsonBodyError as error:
         return None, DecryptionFailed(error.reason, error.detail)
 
 
-def diagnose(method: spec.Method, text: str) -> str | None:
-    """A guess, for the journal only, at why ``text`` failed under ``method`` (wrong eCode, wrong encoding).
+def diagnose(method: spec.Method, text: str, reason: str | None = None) -> str | None:
+    """A guess, for the journal only, at why ``text`` failed under ``method`` with ``reason``.
 
     Never part of the response: it depends only on what the caller sent, but
-    the caller gets one uniform answer anyway.
+    the caller gets one uniform answer anyway. Lengths are judged on the bytes
+    the method's own encoding gives (hex for 11257), never on another decoding
+    of the text: a hex string is often valid base64 too.
     """
     stripped = text.strip()
-    is_hex = len(stripped) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in stripped) and bool(stripped)
+    is_hex = bool(stripped) and len(stripped) % 2 == 0 and all(c in string.hexdigits for c in stripped)
     try:
-        decoded: bytes | None = b64decode_strict(stripped) if stripped else None
+        as_base64: bytes | None = b64decode_strict(stripped) if stripped else None
     except EncodingError:
-        decoded = None
-    if method.encoding == "hex" and not is_hex and decoded is not None:
-        return "encryptedRequest looks like base64, but x-eCode 11257 takes hex: 11256 or 11258 meant?"
-    if method.encoding == "base64" and is_hex:
-        return "encryptedRequest looks like hex: x-eCode 11257 meant?"
-    if decoded is None:
-        if "-" in stripped or "_" in stripped:
-            return "encryptedRequest looks like URL-safe base64; standard base64 (+ /, = padding) expected"
+        as_base64 = None
+    if method.encoding == "hex":
+        if not is_hex:
+            if as_base64 is not None:
+                return "encryptedRequest looks like base64, but x-eCode 11257 takes hex: 11256 or 11258 meant?"
+            return None
+        decoded = bytes.fromhex(stripped)
+    else:
+        if is_hex:
+            return "encryptedRequest looks like hex: x-eCode 11257 meant?"
+        if as_base64 is None:
+            return not_base64_hint(stripped) if stripped else None
+        decoded = as_base64
+    if method.cipher == "gcm":
+        if len(decoded) % 16 == 0:
+            return "a whole number of AES blocks: a CBC ciphertext (x-eCode 11256) sent as 11258?"
         return None
-    if method.cipher == "gcm" and len(decoded) % 16 == 0:
-        return "a whole number of AES blocks: a CBC ciphertext (x-eCode 11256) sent as 11258?"
-    if method.cipher == "cbc" and len(decoded) % 16 and len(decoded) >= _GCM_MIN:
-        return "not a whole number of AES blocks: a GCM nonce || ciphertext || tag (x-eCode 11258) sent as CBC, or cut short?"
+    if len(decoded) % 16:
+        if len(decoded) >= _GCM_MIN:
+            return "not a whole number of AES blocks: a GCM nonce || ciphertext || tag (x-eCode 11258) sent as CBC, or cut short?"
+        return None
+    if reason == "cbc_bad_padding":
+        return ("well-formed whole AES blocks whose padding fails: most likely the wrong SECRET_KEY or SECRET_IV for this asset "
+                "(the 32 and 16 characters used as their UTF-8 bytes, not hex- or base64-decoded), or a ciphertext changed after encryption")
+    if reason in ("plaintext_not_json", "plaintext_not_utf8"):
+        return ("the padding checks out, so key and IV are probably right (a wrong key passes about 1 time in 256): "
+                "encrypt the UTF-8 JSON text of the activities list")
     return None

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
 from sealmail.mockservers.crypto import CryptoError
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
@@ -28,7 +29,7 @@ async def upload_activities(request: web.Request) -> web.Response:
     config = model.config
     model.authenticate(request.headers.get(spec.HEADER_AUTHORIZATION))
     if config.require_json_content_type and request.content_type != "application/json":
-        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=f"Content-Type {request.content_type!r}")
+        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(request.headers))
     ecode_text = _required_header(request, spec.HEADER_ECODE)
     asset = _required_header(request, spec.HEADER_ASSET)
     method = _method(ecode_text)
@@ -40,12 +41,16 @@ async def upload_activities(request: web.Request) -> web.Response:
         opened = open_request(method, credential, text, hex_case=config.hex_case)
     except CryptoError as error:
         # One answer for every failure (spec.DECRYPTION_FAILED); the reason goes to the journal only.
-        hint = diagnose(method, text)
+        hint = diagnose(method, text, error.reason)
         if hint:
             ctx.note(request, hint=hint)
         detail = f"{error.detail}; {hint}" if error.detail and hint else (error.detail or hint or None)
         raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=detail) from None
     ctx.note(request, ciphertext_bytes=opened.ciphertext_bytes)
+    if method.encoding == "hex" and text != text.lower():
+        ctx.warn(request, "hex_upper_case: accepted (hex_case=any); Python's bytes.hex() and most clients send lowercase")
+    for warning in opened.warnings:
+        ctx.warn(request, warning)
     if opened.nonce is not None:
         ctx.note(request, nonce=opened.nonce.hex())
         use = model.remember_nonce(credential, opened.nonce, opened.fingerprint)
@@ -103,7 +108,7 @@ def _encrypted_request(request: web.Request) -> str:
     """The ``encryptedRequest`` string of the JSON body (seed Step 3 ``--data``)."""
     raw = ctx.body(request)
     try:
-        body = parse_json_bytes(raw)
+        body = parse_json_bytes(raw, warn=lambda warning: ctx.warn(request, warning))
     except JsonBodyError as error:
         raise Rejection(spec.INVALID_BODY, error.reason, detail=error.detail) from None
     if not isinstance(body, dict):

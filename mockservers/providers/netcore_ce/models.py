@@ -10,7 +10,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.auth import check_bearer_key
@@ -41,8 +41,9 @@ class NetcoreCeConfig(MockConfig):
     """Reject a Content-Type other than application/json (seed Step 3 curl sends it)."""
     strict_key_alphabet: bool = True
     """CBC keys/IVs only from [A-Za-z0-9] as the provider's generator prints; False: any visible ASCII."""
-    hex_case: str = "lower"
-    """11257 ciphertext hex: ``lower`` (Python's ``.hex()``, strict) or ``any`` (also upper case)."""
+    hex_case: str = "any"
+    """11257 ciphertext hex: ``any`` (upper case too, with a journal warning; the fact sheet leaves the
+    case open and common hex decoders take both) or ``lower`` (only what Python's ``.hex()`` prints)."""
     timestamp_format: str = "utc_z"
     """``utc_z`` (seed: UTC, ``...Z``) or ``iso8601`` (also ``+05:30`` offsets, older provider docs)."""
     activity_sources: str = "web,app"
@@ -161,6 +162,29 @@ class NetcoreCeModel:
             while len(self._nonces) > self.config.nonce_memory:
                 self._nonces.popitem(last=False)
             return "fresh"
+
+    # --- persistence (serve --persist): the API key and the assets; the nonce memory is not kept ---
+    def snapshot(self) -> dict[str, Any]:
+        """The state ``serve --persist`` keeps across a restart (JSON-able)."""
+        with self._lock:
+            assets = {
+                asset: {str(ecode): {"cipher": c.cipher, "key": c.key_text, "iv": c.iv_text} for ecode, c in credentials.items()}
+                for asset, credentials in self._assets.items()
+            }
+            return {"api_key": self.api_key, "assets": assets}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot` (keys were checked when registered: parsed without the alphabet rule)."""
+        assets = {
+            asset: {
+                int(ecode): parse_cbc(c["key"], c["iv"], strict_alphabet=False) if c["cipher"] == "cbc" else parse_gcm(c["key"])
+                for ecode, c in credentials.items()
+            }
+            for asset, credentials in state["assets"].items()
+        }
+        with self._lock:
+            self.api_key = state["api_key"]
+            self._assets = assets
 
     def new_transaction_id(self) -> str:
         """32 lowercase hex characters (like the provider's ids in the seed)."""

@@ -14,6 +14,8 @@ from typing import Literal
 from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-ce"
+API_HOSTS: tuple[str, ...] = ("api2.netcoresmartech.com",)
+"""The real API host names (seed 003: https://api2.netcoresmartech.com/v1/activity/upload); the TLS leaf certificate carries them."""
 
 UPLOAD_PATH = "/v1/activity/upload"
 """seed Step 3: ``curl --location 'https://api2.netcoresmartech.com/v1/activity/upload'``."""
@@ -136,4 +138,13 @@ STATUS_KINDS = {
     429: RATE_LIMITED,
     500: INTERNAL_ERROR,
     503: UNAVAILABLE,
+}
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    HEADER_AUTHORIZATION: UNAUTHORIZED,
+    HEADER_ECODE: INVALID_ECODE,
+    HEADER_ASSET: INVALID_ASSET,
+    "Content-Type": INVALID_CONTENT_TYPE,
 }

@@ -17,8 +17,10 @@ class NetcoreEmailProvider(Provider[NetcoreEmailConfig, NetcoreEmailModel]):
     id = spec.PROVIDER_ID
     title = "Netcore Email API v6 (AES-256-GCM)"
     port_offset = 1
+    api_hosts = spec.API_HOSTS
     config_type = NetcoreEmailConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: NetcoreEmailConfig, clock: MockClock) -> NetcoreEmailModel:
         return NetcoreEmailModel(config, clock)

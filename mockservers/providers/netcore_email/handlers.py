@@ -5,10 +5,13 @@ No state of its own: everything comes from the model on the application.
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.content_type import content_type_detail
 
 from . import spec
 from .models import EncryptionHeaders, NetcoreEmailModel, decrypt_body, is_encrypted, parse_payload, recipients, validate_payload
@@ -22,20 +25,20 @@ async def send_mail(request: web.Request) -> web.Response:
     config = model.config
     model.authenticate(request.headers.get("Authorization"), request.headers.get("api_key"))
     if config.require_json_content_type and request.content_type != "application/json":
-        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=f"Content-Type {request.content_type!r}")
+        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(request.headers))
 
     headers = EncryptionHeaders.from_headers(request.headers)
     raw = ctx.body(request)
     encrypted = is_encrypted(headers, config)
     if encrypted:
-        plaintext = decrypt_body(headers, raw)
+        plaintext = decrypt_body(headers, raw, partial(ctx.diagnose_after_answer, request))
     else:
         if headers.any_aes_header:
             ctx.warn(request, "encryption_headers_without_flag")
         plaintext = raw
     ctx.note(request, encrypted=encrypted)
 
-    payload = parse_payload(plaintext)
+    payload = parse_payload(plaintext, warn=lambda warning: ctx.warn(request, warning))
     for warning in validate_payload(payload):
         ctx.warn(request, warning)
 

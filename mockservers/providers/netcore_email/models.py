@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, Mapping
+from functools import partial
+from typing import Any, Callable, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.auth import same_secret
+from sealmail.mockservers.core.diagnosis import Diagnosis
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 from sealmail.mockservers.core.validation import is_email
 from sealmail.mockservers.crypto import CryptoError, aes_gcm
 from sealmail.mockservers.crypto.encoding import b64decode_strict
+from sealmail.mockservers.crypto.gcm_hints import tag_mismatch_hint
+from sealmail.mockservers.crypto.text_hints import not_base64_hint
 
 from . import spec
 
@@ -76,6 +80,14 @@ class NetcoreEmailModel:
     def reset(self) -> None:
         self.api_key = self.config.api_key
 
+    def snapshot(self) -> dict[str, Any]:
+        """The state ``serve --persist`` keeps across a restart (JSON-able)."""
+        return {"api_key": self.api_key}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`."""
+        self.api_key = state["api_key"]
+
     def authenticate(self, authorization: str | None, legacy_api_key: str | None) -> None:
         """Bearer API key (seed: ``Authorization: Bearer <YOUR_API_KEY>``)."""
         if authorization is None and legacy_api_key is None:
@@ -123,13 +135,17 @@ def is_encrypted(headers: EncryptionHeaders, config: NetcoreEmailConfig) -> bool
     raise Rejection(spec.INVALID_ENCRYPTION_HEADERS, "encryption_flag_invalid", detail=f"X-Encryption: {flag!r}")
 
 
-def decrypt_body(headers: EncryptionHeaders, body: bytes) -> bytes:
+TAG_MISMATCH_DETAIL = "GCM tag does not verify: wrong key or IV for this body, tag missing or placed first, or body changed after encryption"
+
+
+def decrypt_body(headers: EncryptionHeaders, body: bytes, diagnose_later: Callable[[Diagnosis], None] | None = None) -> bytes:
     """Check the encryption headers and decrypt the body to plaintext bytes.
 
     seed: body = base64(ciphertext || tag) of AES-256-GCM, key and IV base64 in
     headers, no AAD. Header problems get their own errors (the caller chose the
     key, nothing is secret about them); every body failure gets the single
     ``decryption_failed`` kind, its precise reason going only to the journal.
+    ``diagnose_later`` receives the tag-mismatch diagnosis to run after the answer.
     """
     if headers.version is None:
         raise Rejection(spec.INVALID_ENCRYPTION_HEADERS, "encryption_version_missing")
@@ -142,8 +158,15 @@ def decrypt_body(headers: EncryptionHeaders, body: bytes) -> bytes:
     try:
         # Tolerate surrounding whitespace (a trailing newline from curl -d @file); FIDELITY.md.
         blob = b64decode_strict(body.strip(b" \t\r\n"), reason="body_not_base64")
+    except CryptoError as error:
+        raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=f"{not_base64_hint(body)} ({error.detail})") from None
+    try:
         return aes_gcm.decrypt(key, iv, blob)
     except CryptoError as error:
+        if error.reason == "gcm_tag_mismatch":
+            if diagnose_later is not None:  # which of the three: after the answer, journal only
+                diagnose_later(partial(tag_mismatch_hint, key, iv, blob))
+            raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=TAG_MISMATCH_DETAIL) from None
         raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=error.detail or None) from None
 
 
@@ -160,10 +183,11 @@ def _decode_header(value: str | None, kind: Any, name: str, size: int) -> bytes:
     return raw
 
 
-def parse_payload(plaintext: bytes) -> Any:
-    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``), strictly (RFC 8259)."""
+def parse_payload(plaintext: bytes, warn: Callable[[str], None] | None = None) -> Any:
+    """UTF-8 JSON (seed: ``json.dumps(data).encode('utf-8')``), strictly (RFC 8259);
+    ``warn`` hears of repeated member names."""
     try:
-        return parse_json_bytes(plaintext, prefix="payload")
+        return parse_json_bytes(plaintext, prefix="payload", warn=warn)
     except JsonBodyError as error:
         raise Rejection(spec.INVALID_JSON, error.reason, detail=error.detail) from None
 

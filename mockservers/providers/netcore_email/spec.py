@@ -9,6 +9,8 @@ from __future__ import annotations
 from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "netcore-email"
+API_HOSTS: tuple[str, ...] = ("emailapi.netcorecloud.net", "apieu.netcorecloud.net")
+"""The real API host names (seed 000: POST https://emailapi.netcorecloud.net/v6/mail/send; fact sheet [docs]: the EU host apieu.netcorecloud.net); the TLS leaf certificate carries them."""
 
 SEND_PATH = "/v6/mail/send"
 """seed: ``POST https://emailapi.netcorecloud.net/v6/mail/send``."""
@@ -81,4 +83,16 @@ STATUS_KINDS = {
     429: RATE_LIMITED,
     500: INTERNAL_ERROR,
     503: UNAVAILABLE,
+}
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    "Authorization": UNAUTHORIZED,
+    "api_key": UNAUTHORIZED,
+    HEADER_ENCRYPTION: INVALID_ENCRYPTION_HEADERS,
+    HEADER_ENCRYPTION_VERSION: INVALID_ENCRYPTION_HEADERS,
+    HEADER_AES_KEY: INVALID_AES_KEY,
+    HEADER_AES_IV: INVALID_AES_IV,
+    "Content-Type": INVALID_CONTENT_TYPE,
 }

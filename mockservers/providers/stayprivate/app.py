@@ -31,8 +31,10 @@ class StayPrivateProvider(Provider[StayPrivateConfig, StayPrivateModel]):
     id = spec.PROVIDER_ID
     title = "StayPrivate secure email API (RS256 JWT; prepare / upload / send)"
     port_offset = 5
+    api_hosts = spec.API_HOSTS
     config_type = StayPrivateConfig
     model_key = MODEL
+    singleton_headers = spec.SINGLETON_HEADERS
 
     def create_model(self, config: StayPrivateConfig, clock: MockClock) -> StayPrivateModel:
         return StayPrivateModel(config, clock)

@@ -15,13 +15,14 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.content_type import content_type_detail
 from sealmail.mockservers.crypto.jwt import peek
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .companies import Company
 from .models import Email, SendRequest, StayPrivateModel
-from .uploads import FormPart, parse_form, read_upload
+from .uploads import FormPart, parse_upload, read_upload
 
 MODEL: web.AppKey[StayPrivateModel] = web.AppKey("stayprivate.model", StayPrivateModel)
 
@@ -99,12 +100,12 @@ def read_json(request: web.Request) -> Any:
     model = request.app[MODEL]
     if model.config.require_content_type and request.content_type != spec.JSON_CONTENT_TYPE:
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_json",
-                        detail=f"Content-Type {request.headers.get('Content-Type')!r}, expected application/json")
+                        detail=content_type_detail(request.headers, spec.JSON_CONTENT_TYPE))
     raw = ctx.body(request)
     if not raw.strip():
         raise Rejection(spec.INVALID_JSON, "body_empty")
     try:
-        payload = parse_json_bytes(raw)
+        payload = parse_json_bytes(raw, warn=lambda warning: ctx.warn(request, warning))
     except JsonBodyError as error:
         # The seed's own send example ('"emailSubject":"...", ...}') lands here as body_not_json.
         raise Rejection(spec.INVALID_JSON, error.reason, detail=error.detail) from None
@@ -177,9 +178,12 @@ async def _upload(request: web.Request, email_ref: str, file_ref: str | None) ->
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_multipart",
                         detail=f"Content-Type {request.headers.get('Content-Type')!r}, expected multipart/form-data")
     model.check_uploadable(company, email_ref, file_ref)
-    parts = parse_form(request.headers.get("Content-Type", ""), ctx.body(request))
+    parsed = await parse_upload(request.headers.get("Content-Type", ""), ctx.body(request), config.multipart_limits)
+    parts = parsed.parts
+    _warn_all(request, parsed.warnings)
     ctx.note(request, form_fields=[_form_field_note(p) for p in parts])
     form = read_upload(parts, max_bytes=config.max_attachment_bytes, allow_empty=config.allow_empty_attachment)
+    _warn_all(request, form.warnings)
     _warn_all(request, [f"unknown_form_field:{name}" for name in form.unknown_fields])
     ctx.note(
         request,

@@ -11,11 +11,12 @@ reference creates and sends an email in one call, with no attachments.
 
 from __future__ import annotations
 
+import base64
 import threading
 import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.validation import is_email
@@ -24,7 +25,7 @@ from sealmail.mockservers.crypto.jwt import JwtError, VerifiedJwt, verify_jwt
 from . import spec
 from .companies import Company, CompanyRegistry, KeyPair, key_pair_from_private_pem, make_company, parse_domains
 from .test_keys import DEFAULT_PRIVATE_KEY_PEM
-from .uploads import UploadForm
+from .uploads import MultipartLimits, UploadForm
 
 EmailStatus = Literal["prepared", "sent"]
 
@@ -55,6 +56,14 @@ class StayPrivateConfig(MockConfig):
     max_attachments_per_email: int = spec.DEFAULT_MAX_ATTACHMENTS
     allow_empty_attachment: bool = False
     """Accept a 0-byte file (default: refused as ``attachment_invalid``)."""
+    multipart_max_parts: int = 16
+    """Parts one upload body may have; more is 422 ``multipart_too_many_parts`` (the seed's form has two;
+    aiohttp parses each part's Content-Disposition twice at about 0.1-0.3 ms a time)."""
+    multipart_max_part_headers: int = 16
+    """Header lines one part may have; more is 422 ``multipart_too_many_part_headers``."""
+    multipart_max_header_line_bytes: int = 4096
+    """Bytes of one part header line (room for a 255-character file name percent-encoded); more is 422
+    ``multipart_header_too_long``. aiohttp's parameter parser is quadratic in a line's length: keep it small."""
     sender_on_prepared_send: str = "reject"
     """``reject`` (422 sender_email_not_allowed) or ``ignore`` (journal warning) senderEmail on a prepared send."""
     draft_update: str = "replace"
@@ -71,6 +80,10 @@ class StayPrivateConfig(MockConfig):
     """A send while an upload of the same email is in flight: ``accept`` (journal warning) or ``reject`` (422)."""
     email_capacity: int = 10_000
     """Emails (with their attachment bytes) kept; the oldest are evicted beyond this."""
+
+    @property
+    def multipart_limits(self) -> MultipartLimits:
+        return MultipartLimits(self.multipart_max_parts, self.multipart_max_part_headers, self.multipart_max_header_line_bytes)
 
     def __post_init__(self) -> None:
         if isinstance(self.company_domains, str):
@@ -92,6 +105,9 @@ class StayPrivateConfig(MockConfig):
             raise ValueError("max_attachment_bytes, max_attachments_per_email and email_capacity must be positive")
         if self.upload_latency_ms > 10_000:
             raise ValueError("upload_latency_ms must be at most 10000")
+        if self.multipart_max_parts < 1 or self.multipart_max_part_headers < 1 or self.multipart_max_header_line_bytes < 256:
+            raise ValueError("multipart_max_parts and multipart_max_part_headers must be positive, "
+                             "multipart_max_header_line_bytes at least 256")
 
 
 def _one_of(name: str, value: str, allowed: set[str]) -> None:
@@ -198,6 +214,36 @@ class StayPrivateModel:
             self._file_index.clear()
             self._in_flight.clear()
             self.evicted_emails = 0
+
+    # --- persistence (serve --persist) ------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Companies, emails with their drafts and attachment bytes (base64), eviction count (JSON-able).
+
+        Uploads in flight are not kept: a restart ends them.
+        """
+        with self._lock:
+            emails = [_email_json(email) for email in self._emails.values()]
+            evicted = self.evicted_emails
+        companies = [
+            {"api_id": c.api_id, "public_key_pem": c.public_key_pem, "domains": list(c.domains), "api_enabled": c.api_enabled}
+            for c in self.companies.all()
+        ]
+        return {"companies": companies, "emails": emails, "evicted_emails": evicted}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back a :meth:`snapshot`: a prepared draft can still be sent after a restart."""
+        # Key sizes were checked at registration; a later, stricter min_rsa_key_bits does not drop a company.
+        companies = [make_company(c["api_id"], c["public_key_pem"], c["domains"], api_enabled=c["api_enabled"], min_key_bits=0)
+                     for c in state["companies"]]
+        emails = [_email_from_json(item) for item in state["emails"]]
+        with self._lock:
+            self.companies.clear()
+            for company in companies:
+                self.companies.register(company)
+            self._emails = OrderedDict((email.email_ref, email) for email in emails)
+            self._file_index = {ref: email.email_ref for email in emails for ref in email.attachments}
+            self._in_flight.clear()
+            self.evicted_emails = int(state["evicted_emails"])
 
     def default_company(self) -> Company:
         return make_company(
@@ -523,3 +569,16 @@ def _optional_text(payload: dict[str, Any], name: str) -> str | None:
 def _new_ref() -> str:
     """[open] References are opaque to clients; the mock uses UUID4 text."""
     return str(uuid.uuid4())
+
+
+def _email_json(email: Email) -> dict[str, Any]:
+    attachments = [{**vars(a), "data": base64.b64encode(a.data).decode("ascii")} for a in email.attachments.values()]
+    recipients = {name: list(items) for name, items in email.recipients.items()}
+    return {**vars(email), "attachments": attachments, "recipients": recipients}
+
+
+def _email_from_json(item: Mapping[str, Any]) -> Email:
+    attachments = OrderedDict(
+        (a["file_ref"], Attachment(**{**a, "data": base64.b64decode(a["data"], validate=True)})) for a in item["attachments"]
+    )
+    return Email(**{**item, "attachments": attachments, "recipients": {k: list(v) for k, v in item["recipients"].items()}})

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sealmail.mockservers.core import ErrorKind
 
 PROVIDER_ID = "stayprivate"
+API_HOSTS: tuple[str, ...] = ("api.stayprivate.com",)
+"""The real API host names (seed 004: https://api.stayprivate.com/1.0/emails/...); the TLS leaf certificate carries them."""
 
 # --- paths (seed, "Methods"; base https://api.stayprivate.com) ---------------
 API_BASE = "/1.0/emails"
@@ -123,4 +125,12 @@ STATUS_KINDS = {
     429: RATE_LIMITED,
     500: INTERNAL_ERROR,
     503: UNAVAILABLE,
+}
+
+# Headers read as one value: a second copy gets this error, reason header_repeated
+# (RFC 9110 section 5.3: only list-valued fields may repeat; core/headers.py).
+SINGLETON_HEADERS = {
+    HEADER_COMPANY_ID: UNAUTHORISED,
+    HEADER_AUTHORIZATION: UNAUTHORISED,
+    "Content-Type": INVALID_CONTENT_TYPE,
 }

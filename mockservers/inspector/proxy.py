@@ -1,0 +1,71 @@
+"""Same-origin access to each mock's public control API: ``/p/<provider>/__mock__/...``.
+
+The page talks to the inspector's origin only, so the browser never makes a
+cross-origin call; the inspector forwards the request over loopback HTTP to
+the provider's own ``/__mock__/`` route, the same one a script would call. Only
+the method, query, body and ``Content-Type`` travel on: the browser's cookies,
+``Origin`` and ``Sec-Fetch-*`` headers stay behind (the guard has judged them).
+
+Attachment bytes (StayPrivate) leave as downloads: ``Content-Disposition:
+attachment`` and ``X-Content-Type-Options: nosniff``, so a stored HTML or SVG
+file is never rendered in the inspector's origin.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, AsyncIterator, Mapping
+
+import aiohttp
+from aiohttp import web
+
+FORWARDED_REQUEST_HEADERS = ("Content-Type",)
+FORWARDED_RESPONSE_HEADERS = ("Content-Type", "X-File-Name", "X-Sha256", "X-Req-ESign-Flag")
+ATTACHMENT_PATH = re.compile(r"^emails/[^/]+/attachments/[^/]+$")
+"""stayprivate: ``GET /__mock__/emails/{emailRef}/attachments/{fileRef}``."""
+
+
+class ControlProxy:
+    """Forwards ``/p/{provider}/__mock__/{tail}`` to the provider's base URL."""
+
+    def __init__(self, base_urls: Mapping[str, str], *, ssl: Any = None, extra_headers: Mapping[str, str] | None = None) -> None:
+        """``ssl``: passed to aiohttp (an ``SSLContext`` trusting the mocks' CA when they serve HTTPS).
+        ``extra_headers``: added to every forwarded request (e.g. a control token on a non-loopback bind)."""
+        self._base_urls = dict(base_urls)
+        self._ssl = ssl
+        self._extra_headers = dict(extra_headers or {})
+        self._session: aiohttp.ClientSession | None = None
+
+    async def open(self, app: web.Application) -> AsyncIterator[None]:
+        """``cleanup_ctx``: one client session for the inspector's lifetime."""
+        self._session = aiohttp.ClientSession(auto_decompress=True, timeout=aiohttp.ClientTimeout(total=30))
+        yield
+        await self._session.close()
+
+    async def forward(self, request: web.Request) -> web.StreamResponse:
+        provider_id = request.match_info["provider"]
+        tail = request.match_info["tail"]
+        base = self._base_urls.get(provider_id)
+        if base is None:
+            return web.json_response({"error": f"no running mock {provider_id!r}"}, status=404)
+        assert self._session is not None
+        headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
+        headers.update(self._extra_headers)
+        body = await request.read()
+        url = f"{base}/__mock__/{tail}"
+        try:
+            async with self._session.request(
+                request.method, url, params=request.rel_url.query, data=body or None, headers=headers,
+                ssl=self._ssl, allow_redirects=False,
+            ) as upstream:
+                payload = await upstream.read()
+                answer = {name: upstream.headers[name] for name in FORWARDED_RESPONSE_HEADERS if name in upstream.headers}
+                status = upstream.status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return web.json_response({"error": f"{provider_id} did not answer: {type(error).__name__}: {error}"}, status=502)
+        answer["X-Content-Type-Options"] = "nosniff"
+        if ATTACHMENT_PATH.match(tail) and status == 200:
+            # RFC 6266 section 4.3: filename* carries the UTF-8 name; the mock already percent-encodes it.
+            name = answer.get("X-File-Name") or "attachment"
+            answer["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+        return web.Response(status=status, body=payload, headers=answer)
