@@ -227,9 +227,10 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
                 ca_file: Path | None = None) -> None:
     """One row per mock: provider, base URL, and the credentials to paste into an app (and the CA to trust)."""
     rows = [describe(m.state, m.url) for m in running]
+    loop_name = running_loop_name()  # None when called outside a loop
     if as_json:
         extra = {**({"inspector_url": inspector_url} if inspector_url else {}), **({"ca_file": str(ca_file)} if ca_file else {})}
-        out.write(json.dumps({"mocks": rows, **extra, "event_loop": running_loop_name()}) + "\n")
+        out.write(json.dumps({"mocks": rows, **extra, **({"event_loop": loop_name} if loop_name else {})}) + "\n")
         out.flush()
         return
     width = max((len(r["provider"]) for r in rows), default=8)
@@ -249,7 +250,8 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
         out.writelines(f"  {line}\n" for line in trust_lines(ca_file, example))
     if inspector_url:
         out.write(f"Inspector: {inspector_url}\n")
-    out.write(f"event loop: {running_loop_name()}\n")
+    if loop_name:
+        out.write(f"event loop: {loop_name}\n")
     out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...). Ctrl-C stops.\n")
     out.flush()
 

@@ -74,6 +74,10 @@ def fixture_loop() -> EventLoopChoice:
     return choose_loop(requested_loop(None))
 
 
-def running_loop_name() -> str:
-    """``uvloop`` or ``asyncio``: what the running loop is (for banners and benchmark records)."""
-    return "uvloop" if type(asyncio.get_running_loop()).__module__.startswith("uvloop") else "asyncio"
+def running_loop_name() -> str | None:
+    """``uvloop`` or ``asyncio``: what the running loop is (for banners and benchmark records); None outside a loop."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
