@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sealmail-installed
 SERVE_ARGS ?=
 PYTEST_ARGS ?=
+# make test runs the suite on this many pytest-xdist workers (the machines have 2 cores; 0 runs it in one process).
+PYTEST_WORKERS ?= 2
 
 .PHONY: serve test venv vectors verify-vectors bench fuzz soak screenshots clean
 
@@ -29,10 +31,11 @@ venv:
 serve: venv
 	$(PY) -m sealmail serve $(SERVE_ARGS)
 
-## make test: the whole suite, including the wheel acceptance test (marker "slow", about a minute:
-## it builds the wheel and runs a user project against it); PYTEST_ARGS="-m 'not slow'" skips it.
+## make test: the whole suite on PYTEST_WORKERS processes (about 2-3 minutes on 2 cores), including the wheel
+## acceptance test (marker "slow": it builds the wheel and runs a user project against it; PYTEST_ARGS="-m 'not slow'"
+## skips it) and the inspector's browser tests (Debian's chromium; .ci/run installs it).
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## make vectors: regenerate vectors/data from the recorded seed; verify-vectors checks them independently.
 vectors: venv

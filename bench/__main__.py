@@ -13,7 +13,12 @@
 6. the latency tail with a full journal and store (p99/p50 at c=16 vs bare aiohttp) and the GC-tracked
    objects one request leaves behind (:mod:`bench.tail`)
 7. health p99 of every mock while one client sends each provider's most expensive input (:mod:`bench.stall`)
-9. tenant attribution: a request with 100 tenants defined vs none (:mod:`bench.tenants`)
+
+Issue 16's figures (:mod:`bench.more_figures`): ``loops`` (asyncio and uvloop, each vs bare aiohttp
+on the same loop), ``peers`` (WireMock standalone), ``fixtures-process`` (whole pytest processes),
+``headroom`` (the load generator's own CPU; wrk), ``cold-start`` (serve with the deferred client CA
+loading, before and after). ``--only 1,peers`` picks any of them. Issue 17's ``tenants``: the cost of
+tenant attribution, a request with 100 tenants defined vs none (:mod:`bench.tenants`).
 
 Prints a table, writes JSON (raw numbers, the machine's cores, the load
 generator's settings). Exit 0 unless a figure could not be measured, or
@@ -29,7 +34,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import ceiling, coldstart, fixtures, jose, memory, memory_max, serve_features, stall, tail, tenants, throughput
+from . import ceiling, coldstart, fixtures, jose, memory, memory_max, more_figures, serve_features, stall, tail, tenants, throughput
 from .measure import LoadSettings
 from .profiles import available_profiles, missing_profiles
 from .report import RESULTS_PATH, Figure, table, write
@@ -37,7 +42,8 @@ from .report import RESULTS_PATH, Figure, table, write
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description="sealmail benchmarks (issue 8)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="figures to run, e.g. 1,3 (default: all)")
+    parser.add_argument("--only", default=",".join(["1", "2", "3", "4", "5", "6", "7", "8", *more_figures.NAMES, "tenants"]),
+                        help="figures to run, e.g. 1,3,peers (default: all)")
     parser.add_argument("--provider", action="append", help="only these providers (default: every one with a profile)")
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test of the harness, not a measurement)")
     parser.add_argument("--rounds", type=int, help="A/B rounds per figure (default 5, quick 1)")
@@ -113,13 +119,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for provider_id, profile in profiles.items():
             attempt(f"8 --persist throughput {provider_id}",
                     lambda profile=profile: [serve_features.measure_persist_throughput(profile, settings)])
-
-    if "9" in wanted:
-        attempt("9 tenant attribution", lambda: tenants.figures(rounds, 200 if args.quick else 1000))
+    more_figures.run(wanted, attempt, errors, profiles, settings, quick=args.quick, rounds=rounds)
+    if "tenants" in wanted:
+        attempt("tenant attribution", lambda: tenants.figures(rounds, 200 if args.quick else 1000))
 
     extra = {
         "seconds": round(time.perf_counter() - started, 1),
         "errors": errors,
+        "skipped": more_figures.SKIPPED,
         "providers": list(profiles),
         "providers_without_profile": missing_profiles(),
         "quick": args.quick,

@@ -115,8 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--path", action="append", required=True, help="route to serve (repeatable)")
     parser.add_argument("--work", choices=("none", "jwe", "jws", "aesgcm"), default="none")
     parser.add_argument("--key-file", type=Path)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="event loop (as sealmail serve --loop)")
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.path, make_handler(args.work, args.key_file)))
+    factory = None
+    if args.loop == "uvloop":  # not via sealmail.mockservers.eventloop: the baseline imports nothing of sealmail
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(serve(args.path, make_handler(args.work, args.key_file)))
     return 0
 
 

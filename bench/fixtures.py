@@ -96,22 +96,39 @@ def httpserver_available() -> bool:
     return importlib.util.find_spec("pytest_httpserver") is not None
 
 
-def measure(profile: Profile, rounds: int, tests: int = TESTS) -> Figure:
-    """Both files, ``rounds`` times each, interleaved."""
+def fixture_name(profile: Profile) -> str:
+    return profile.provider_id.replace("-", "_") + "_mock"
+
+
+def write_request(folder: Path, profile: Profile) -> Any:
+    """``folder/request.json``: one valid request for the mock with its default credentials (as the fixture has them)."""
     from sealmail.mockservers.core import MockHandle, ServerThread, create_app
 
-    fixture = profile.provider_id.replace("-", "_") + "_mock"
-    with ServerThread() as thread:  # the mock's default credentials, as the fixture will have them
+    with ServerThread() as thread:
         handle = MockHandle(thread.start(create_app(profile.provider_id, profile.settings)))
         request = profile.build(handle.config, 1)[0]
+    (folder / "request.json").write_text(json.dumps({
+        "method": request.method, "path": request.path, "headers": request.headers, "body": request.body.decode("latin-1"),
+    }), encoding="utf-8")
+    return request
+
+
+def write_test_files(folder: Path, fixture: str, tests: int, suffix: str = "") -> tuple[Path, Path]:
+    """``test_ours{suffix}.py`` (the sealmail fixture) and ``test_theirs{suffix}.py`` (pytest-httpserver), ``tests`` each."""
+    ours, theirs = folder / f"test_ours{suffix}.py", folder / f"test_theirs{suffix}.py"
+    ours.write_text(OURS.format(tests=tests, fixture=fixture), encoding="utf-8")
+    theirs.write_text(THEIRS.format(tests=tests), encoding="utf-8")
+    return ours, theirs
+
+
+def measure(profile: Profile, rounds: int, tests: int = TESTS) -> Figure:
+    """Both files, ``rounds`` times each, interleaved."""
+    fixture = fixture_name(profile)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "request.json").write_text(json.dumps({
-            "method": request.method, "path": request.path, "headers": request.headers, "body": request.body.decode("latin-1"),
-        }), encoding="utf-8")
+        request = write_request(folder, profile)
         (folder / "bench_timer.py").write_text(TIMER_PLUGIN, encoding="utf-8")
-        (folder / "test_ours.py").write_text(OURS.format(tests=tests, fixture=fixture), encoding="utf-8")
-        (folder / "test_theirs.py").write_text(THEIRS.format(tests=tests), encoding="utf-8")
+        write_test_files(folder, fixture, tests)
         runs = interleave(rounds, lambda: run_file(folder, "test_ours.py"), lambda: run_file(folder, "test_theirs.py"))
     ours = median([r["per_test_ms"] for r in runs.a])
     theirs = median([r["per_test_ms"] for r in runs.b])

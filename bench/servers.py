@@ -117,15 +117,15 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
 
 
 def start_mocks(
-    provider_ids: Sequence[str], settings: dict[str, dict[str, Any]] | None = None, extra: Sequence[str] = ()
+    provider_ids: Sequence[str], settings: dict[str, dict[str, Any]] | None = None, extra: Sequence[str] = (), *, loop: str = "asyncio"
 ) -> ServerProcess:
-    """``python -m sealmail serve --port-base 0 --json --quiet [extra...]`` for these providers.
+    """``python -m sealmail serve --port-base 0 --json --quiet --loop LOOP [extra...]`` for these providers.
 
     ``info["urls"]`` maps provider id to base URL; ``info["mocks"]`` is the
     start-up table (credentials) as ``GET /__mock__/config`` shows it.
     """
     # --quiet: nobody reads the request log after the start-up line (a full pipe would stall the server).
-    argv = [PYTHON, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--quiet", *extra]
+    argv = [PYTHON, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--quiet", "--loop", loop, *extra]
     for provider_id in provider_ids:
         argv += ["--provider", provider_id]
     for provider_id, values in (settings or {}).items():
@@ -136,9 +136,9 @@ def start_mocks(
     return server
 
 
-def start_baseline(paths: Sequence[str], *, work: str = "none", key_file: Path | None = None) -> ServerProcess:
+def start_baseline(paths: Sequence[str], *, work: str = "none", key_file: Path | None = None, loop: str = "asyncio") -> ServerProcess:
     """The bare aiohttp server of :mod:`bench.baseline_server` on these paths."""
-    argv = [PYTHON, "-m", "bench.baseline_server", "--work", work]
+    argv = [PYTHON, "-m", "bench.baseline_server", "--work", work, "--loop", loop]
     for path in paths:
         argv += ["--path", path]
     if key_file is not None:

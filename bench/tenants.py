@@ -95,12 +95,12 @@ def run(rounds: int, count: int) -> dict[str, Any]:
 
 
 def figures(rounds: int, count: int) -> list[Figure]:
-    """Figure 9 for ``python -m bench``: 100 tenants (default key, tenant key) against no tenant defined."""
+    """Figure ``tenants`` of ``python -m bench``: 100 tenants (default key, tenant key) against no tenant defined."""
     result = run(rounds, count)
     none = result["median_us"]["none"]
     return [
         Figure(
-            figure="9-tenants",
+            figure="tenants",
             subject=f"netcore-email send, 100 tenants defined, {name.split('-')[1]} key",
             value=result["median_us"][name], unit="us/request", baseline_name="no tenant defined", baseline=none,
             ratio=ratio(none, result["median_us"][name]),

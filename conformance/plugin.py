@@ -79,9 +79,11 @@ def mock_server(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> Mock
 
 
 def _named_fixture(provider_id: str) -> Callable[..., MockHandle[Any]]:
-    # Straight from the pool, not through ``mock_server``: one fixture less per test.
-    def fixture(sealmail_pool: MockPool, request: pytest.FixtureRequest) -> MockHandle[Any]:
-        return _acquire(sealmail_pool, request, provider_id)
+    # Straight from the pool, not through ``mock_server``: one fixture less per test. No ``request``
+    # either (pytest builds a fixture definition for it on every use): a failure report finds the
+    # handle among the test's fixture values (``item.funcargs``).
+    def fixture(sealmail_pool: MockPool) -> MockHandle[Any]:
+        return sealmail_pool.acquire(provider_id)
 
     fixture.__doc__ = f"The {provider_id} mock with default settings, reset for this test."
     fixture.__name__ = provider_id.replace("-", "_") + "_mock"
@@ -191,5 +193,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
-    for handle in dict.fromkeys(item.stash.get(_HANDLES, [])):
+    named = [value for value in (getattr(item, "funcargs", None) or {}).values() if isinstance(value, MockHandle)]
+    for handle in dict.fromkeys([*item.stash.get(_HANDLES, []), *named]):
         report.sections.append((f"sealmail journal: {handle.provider_id}", handle.explain()))

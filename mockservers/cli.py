@@ -19,7 +19,7 @@ import signal
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from sealmail.argparsing import fail, parser_with_commands, plain_text
 
@@ -33,6 +33,7 @@ from .core.settings_doc import SettingDoc, setting_docs
 from .core.tenants import TENANTS
 from .core.tls import LocalCA, default_data_dir, load_or_create_ca, trust_lines
 from .inspector import start_inspector
+from .eventloop import LOOP_CHOICES, LOOP_ENV, LoopUnavailable, choose_loop, requested_loop, running_loop_name
 
 SERVE_DESCRIPTION = """\
 Run the provider mocks on 127.0.0.1 until Ctrl-C or SIGTERM. Each provider listens on
@@ -51,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run provider mocks until interrupted",
         description=SERVE_DESCRIPTION,
-        epilog=settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _epilog_on_help(serve, settings_help)  # every provider's settings: built for --help only (~150 ms at start)
     serve.add_argument("--provider", action="append", dest="providers", metavar="ID", help=f"provider id, repeatable (default: all of {', '.join(providers())})")
     serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port-base", type=port_base, default=8100, metavar="PORT", help=f"provider N listens on PORT+N (0..{max_port_base()}; default 8100); 0 for ephemeral ports")
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--control-token", help=f"token every /__mock__/ call must carry (default: ${TOKEN_ENV}); required off loopback")
     serve.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="extra Host name to answer to (repeatable)")
     _add_data_dir(serve)
+    serve.add_argument("--loop", choices=LOOP_CHOICES, help=f"event loop: auto (uvloop if installed, the default), asyncio, uvloop; env {LOOP_ENV}")
     for provider in providers().values():
         hook = getattr(provider, "add_cli_arguments", None)
         if hook is not None:
@@ -79,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--path", action="store_true", help="print only the CA certificate's path (for scripts)")
     _add_data_dir(ca)
     return parser
+
+
+def _epilog_on_help(parser: argparse.ArgumentParser, epilog: Callable[[], str]) -> None:
+    """Give ``parser`` the epilog ``epilog()`` when its help is formatted, not when it is built."""
+    format_help = parser.format_help
+
+    def format_help_with_epilog() -> str:
+        if parser.epilog is None:
+            parser.epilog = epilog()
+        return format_help()
+
+    parser.format_help = format_help_with_epilog  # type: ignore[method-assign]
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -230,9 +244,10 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
                 ca_file: Path | None = None) -> None:
     """One row per mock: provider, base URL, and the credentials to paste into an app (and the CA to trust)."""
     rows = [describe(m.state, m.url) for m in running]
+    loop_name = running_loop_name()  # None when called outside a loop
     if as_json:
         extra = {**({"inspector_url": inspector_url} if inspector_url else {}), **({"ca_file": str(ca_file)} if ca_file else {})}
-        out.write(json.dumps({"mocks": rows, **extra}) + "\n")
+        out.write(json.dumps({"mocks": rows, **extra, **({"event_loop": loop_name} if loop_name else {})}) + "\n")
         out.flush()
         return
     width = max((len(r["provider"]) for r in rows), default=8)
@@ -252,6 +267,8 @@ def print_table(running: Sequence[RunningMock], out: TextIO, *, as_json: bool = 
         out.writelines(f"  {line}\n" for line in trust_lines(ca_file, example))
     if inspector_url:
         out.write(f"Inspector: {inspector_url}\n")
+    if loop_name:
+        out.write(f"event loop: {loop_name}\n")
     out.write("Control API: GET <base URL>/__mock__/ lists each mock's control calls (health, config, requests, reset, faults, clock...); /__mock__/openapi.json describes them (OpenAPI 3.1). Ctrl-C stops.\n")
     out.flush()
 
@@ -295,13 +312,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         exposure = Exposure.for_bind(args.host, control_token=token, allowed_hosts=args.allow_host)
     except ExposureError as error:
         return fail("sealmail serve", str(error))
+    try:
+        loop = choose_loop(requested_loop(args.loop))
+    except LoopUnavailable as error:
+        return fail("sealmail serve", str(error))
     raise_open_file_limit()  # each connection is a file descriptor (core/connections.py)
     try:
         tls = load_or_create_ca(args.data_dir) if args.tls else None
         persistence = _open_persistence(args) if args.persist or args.db else None
         log = None if args.quiet else RequestLog(sys.stdout, args.log_format)
         tune_allocator()
-        asyncio.run(
+        loop.run(
             serve(chosen, host=args.host, port_base=args.port_base, settings=settings, out=sys.stdout, as_json=args.json,
                   tls=tls, log=log, persistence=persistence, inspector=args.inspector, freeze=True, exposure=exposure)
         )

@@ -15,8 +15,6 @@ from __future__ import annotations
 import sys
 from typing import Callable, Sequence
 
-from . import __version__
-
 USAGE = """usage: sealmail [--version] COMMAND [ARGS...]
 
 commands:
@@ -31,7 +29,10 @@ commands:
 
 
 def _serve(argv: list[str]) -> int:
-    from .mockservers.cli import main
+    from .lazy_ca import client_ca_loaded_on_first_use
+
+    with client_ca_loaded_on_first_use():  # a server builds no TLS client: aiohttp's import-time CA loading waits
+        from .mockservers.cli import main
 
     return main(argv)
 
@@ -64,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         (sys.stdout if args else sys.stderr).write(USAGE)  # no command at all is a usage error
         return 0 if args else 2
     if args[0] in {"--version", "-V"}:
+        from . import __version__  # importlib.metadata: only when asked for
+
         print(f"sealmail {__version__}")
         return 0
     command = COMMANDS.get(args[0])

@@ -52,7 +52,7 @@ class MockPool:
 
     def acquire(self, provider_id: str, *, tls: bool = False, **settings: Any) -> MockHandle[Any]:
         """A freshly reset mock of ``provider_id`` with ``settings`` applied; HTTPS with ``tls=True``."""
-        key = provider_id + ("+tls" if tls else "") + json.dumps(settings, sort_keys=True, default=repr)
+        key = provider_id + ("+tls" if tls else "") + (json.dumps(settings, sort_keys=True, default=repr) if settings else "{}")
         with self._lock:
             handle = self._handles.get(key)
             if handle is None:

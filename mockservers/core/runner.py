@@ -134,7 +134,9 @@ class ServerThread:
     """An event loop in a daemon thread that hosts mock apps until stopped."""
 
     def __init__(self, name: str = "sealmail-mocks") -> None:
-        self._loop = asyncio.new_event_loop()
+        from ..eventloop import fixture_loop
+
+        self._loop = fixture_loop().new_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._running: list[RunningMock] = []

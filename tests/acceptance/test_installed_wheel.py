@@ -91,7 +91,9 @@ def user_project(project: Path) -> None:
     (tests / "__init__.py").write_text("", encoding="utf-8")
     fixtures = ", ".join(PROVIDER_FIXTURES)
     (tests / "test_every_provider.py").write_text(f'''
+import asyncio
 import json
+import urllib.error
 import urllib.request
 
 import aiohttp
@@ -132,8 +134,45 @@ def test_isolated_across_tests({fixtures}) -> None:
         assert mock.requests() == []
 
 
-# Section 2 of issue 12 (a request still in flight when a test ends must not reach the next
-# test's journal): its sync and async cases belong here, beside test_isolated_across_tests.
+def test_in_flight_a_abandons_a_delayed_request(netcore_email_mock) -> None:
+    """A request delayed by a fault, given up by its client: it is still in flight when this test ends."""
+    netcore_email_mock.fault(delay_ms=600)
+    try:
+        urllib.request.urlopen(urllib.request.Request(netcore_email_mock.url + "/v6/mail/send", data=b"{{}}"), timeout=0.1)
+    except OSError:  # the client's timeout
+        pass
+    else:
+        raise AssertionError("the delayed request answered before the client gave up")
+
+
+def test_in_flight_b_never_sees_it(netcore_email_mock) -> None:
+    """Issue 12: the abandoned request must not appear in this test's journal, not even as a 401."""
+    netcore_email_mock.fault(delay_ms=900)  # longer than A's delay: A's request would have finished by now
+    request = urllib.request.Request(netcore_email_mock.url + "/v6/mail/send", data=b"{{}}",
+                                     headers={{"Authorization": "Bearer " + netcore_email_mock.config["api_key"]}})
+    try:
+        urllib.request.urlopen(request, timeout=10)
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 400  # this test's own request: authenticated, bad payload
+    assert [e.id for e in netcore_email_mock.requests()] == [1], netcore_email_mock.explain()
+
+
+@pytest.mark.asyncio
+async def test_in_flight_c_abandons_a_delayed_request_async(autosend_mock) -> None:
+    autosend_mock.fault(delay_ms=600)
+    with pytest.raises(asyncio.TimeoutError):
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.1)) as session:
+            await session.post(autosend_mock.url + "/v1/mails/send", data=b"{{}}")
+
+
+@pytest.mark.asyncio
+async def test_in_flight_d_never_sees_it_async(autosend_mock) -> None:
+    autosend_mock.fault(delay_ms=900)
+    headers = {{"Authorization": "Bearer " + autosend_mock.config["api_key"], "Content-Type": "application/json"}}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(autosend_mock.url + "/v1/mails/send", data=b"{{}}", headers=headers) as answer:
+            assert answer.status == 400
+    assert [e.id for e in autosend_mock.requests()] == [1], autosend_mock.explain()
 ''', encoding="utf-8")
     shutil.copy2(TYPED_SAMPLE, tests / "test_typed_fixtures.py")
 
@@ -175,7 +214,8 @@ def test_a_user_project_with_its_own_conformance_vectors_mockservers_runs_every_
                            "-p", "no:xdist", "tests")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     typed_tests = len(re.findall(r"^(?:async )?def test_", TYPED_SAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
-    expected = 1 + 2 * len(PROVIDER_FIXTURES) + 1 + typed_tests  # nothing skipped: async tests really ran
+    in_flight = 4  # the in-flight isolation cases, sync and async
+    expected = 1 + 2 * len(PROVIDER_FIXTURES) + 1 + in_flight + typed_tests  # nothing skipped: async tests really ran
     assert result.stdout.splitlines()[-1].startswith(f"{expected} passed"), result.stdout[-2000:]
     where = installed.run(str(installed.python), "-c", "import sealmail, conformance; print(sealmail.__file__); print(conformance.__file__)")
     sealmail_file, conformance_file = where.stdout.split()
