@@ -53,6 +53,38 @@ def provider_url(base: str, provider_id: str) -> str:
     return urlunsplit((parts.scheme, f"{host}:{parts.port + get_provider(provider_id).port_offset}", "", "", ""))
 
 
+_run: dict[str, Any] = {"bases": [], "pending": []}
+"""The external base URL of each pytest run in this process (innermost last: pytester runs nest)
+and the tenants to delete after the current test."""
+
+
+def configure(config: pytest.Config) -> None:
+    """Remember the run's external server, if any (the named fixtures read it without ``request``)."""
+    _run["bases"].append(external_base(config))
+
+
+def unconfigure() -> None:
+    if _run["bases"]:
+        _run["bases"].pop()
+
+
+def configured_base() -> str | None:
+    return _run["bases"][-1] if _run["bases"] else None  # type: ignore[no-any-return]
+
+
+def tenant_until_teardown(base: str, provider_id: str) -> TenantHandle:
+    """A new tenant for the running test; :func:`delete_pending` removes it at the test's teardown."""
+    handle = TenantHandle.create(provider_url(base, provider_id))
+    _run["pending"].append(handle)
+    return handle
+
+
+def delete_pending() -> None:
+    """Delete the tenants the finished test made through the named fixtures."""
+    while _run["pending"]:
+        _run["pending"].pop().delete()
+
+
 def tenant_for_test(request: pytest.FixtureRequest, base: str, provider_id: str, tls: bool, settings: dict[str, Any]) -> TenantHandle:
     """A new tenant of ``provider_id`` on the external server, deleted when the test ends."""
     if settings or tls:

@@ -21,8 +21,9 @@ import pytest
 
 from sealmail.mockservers.core import MockHandle, MockPool
 from sealmail.mockservers.core.registry import provider_ids
+from sealmail.mockservers.core.remote_handle import TenantHandle
 
-from .external import add_url_option, external_base, tenant_for_test
+from .external import add_url_option, configure, configured_base, delete_pending, unconfigure, external_base, tenant_for_test, tenant_until_teardown
 
 if TYPE_CHECKING:  # the framework (and every provider) loads only when a conformance run needs it
     from sealmail.handles import AutoSendMock, NcpMailerMock, NetcoreCeMock, NetcoreEmailMock, StayPrivateMock
@@ -83,7 +84,8 @@ def _named_fixture(provider_id: str) -> Callable[..., MockHandle[Any]]:
     # either (pytest builds a fixture definition for it on every use): a failure report finds the
     # handle among the test's fixture values (``item.funcargs``).
     def fixture(sealmail_pool: MockPool) -> MockHandle[Any]:
-        return sealmail_pool.acquire(provider_id)
+        base = configured_base()  # --sealmail-url: the test's own tenant there (conformance/external.py)
+        return tenant_until_teardown(base, provider_id) if base else sealmail_pool.acquire(provider_id)  # type: ignore[return-value]
 
     fixture.__doc__ = f"The {provider_id} mock with default settings, reset for this test."
     fixture.__name__ = provider_id.replace("-", "_") + "_mock"
@@ -193,6 +195,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
-    named = [value for value in (getattr(item, "funcargs", None) or {}).values() if isinstance(value, MockHandle)]
+    named = [value for value in (getattr(item, "funcargs", None) or {}).values() if isinstance(value, (MockHandle, TenantHandle))]
     for handle in dict.fromkeys([*item.stash.get(_HANDLES, []), *named]):
         report.sections.append((f"sealmail journal: {handle.provider_id}", handle.explain()))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    configure(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    unconfigure()
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    delete_pending()  # the tenants this test's named fixtures made on an external server (none otherwise)

@@ -48,7 +48,8 @@ def test_fixtures_use_one_tenant_per_test_on_the_external_server(pytester: pytes
     pytester.makepyfile(test_user=EXTERNAL_TESTS)
     url = f"netcore-email={netcore_email_mock.url}"
     created_before = control_call(netcore_email_mock.url + "/__mock__/tenants")["created"]
-    result = pytester.runpytest("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--sealmail-url", url)
+    # a subprocess: an in-process run would re-import requests under the next pytester run (CookieJar mismatch)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--sealmail-url", url)
     result.assert_outcomes(passed=2, failed=1, skipped=1)
     assert "netcore-email tenant t-" in result.stdout.str() and "400 rejected" in result.stdout.str()
     assert [e.status for e in netcore_email_mock.requests()] == [401]  # only the stray key reached the default tenant
