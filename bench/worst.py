@@ -167,9 +167,14 @@ def stayprivate_big_upload(config: Mapping[str, Any]) -> PreparedRequest:
     from sealmail.conformance.clients import stayprivate as client
 
     ref, auth = _prepared_email(config, config["base_url"])
+    # Replayed to the replace path (``.../attachments/{fileRef}/upload``): a new upload each time would hit
+    # max_attachments_per_email after 20 and be refused.
+    with client.StayPrivateSyncClient(config["base_url"], config["company_api_id"], config["private_key_pem"]) as sync:
+        file_ref = sync.upload(ref, client.OutgoingAttachment("first.pdf", b"%PDF", "application/pdf"))
     limit = int(get_provider("stayprivate").default_config().max_attachment_bytes)
     form, content_type = _multipart(client, "f" * 4000 + ".pdf", b"%PDF" + b"p" * (limit - 4))
-    return PreparedRequest("POST", f"{client.API_BASE}/{ref}/attachments/upload", {**auth, "Content-Type": content_type}, form)
+    return PreparedRequest("POST", f"{client.API_BASE}/{ref}/attachments/{file_ref}/upload",
+                           {**auth, "Content-Type": content_type}, form)
 
 
 def stayprivate_many_parts(config: Mapping[str, Any], parts: int = 1000) -> PreparedRequest:
