@@ -55,9 +55,10 @@ class ControlContract:
         document, registry = self.document(request.app)
         operation = document["paths"].get(path, {}).get(request.method.lower())
         if operation is None:
-            # The catch-all answers unknown calls (404/405) and the exposure guard refuses requests before
-            # routing (401 token, 403 cross-origin, 421 foreign Host): those are not calls of the document.
-            if response.status not in (401, 403, 404, 405, 421):
+            # The catch-all answers unknown calls (404/405), the exposure guard refuses requests before routing
+            # (401 token, 403 cross-origin, 421 foreign Host) and a body that cannot be read is refused before
+            # its handler (400, 413): those are not calls of the document.
+            if response.status not in (400, 401, 403, 404, 405, 413, 421):
                 self._violate(f"{where}: {request.method} {path} is not in the OpenAPI document")
             return
         self.seen.add((request.host, request.method, path, response.status))

@@ -160,7 +160,7 @@ def signed_send(ctx: CheckContext) -> Iterator[Verdict]:
                 f"Content-Type was {content_type!r}")
     try:
         body = json.loads(entry.body) if not entry.body_truncated else None
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # JSONDecodeError, or a number past the int-digit limit
         yield failed("NCP-BODY-JSON", f"body is not JSON: {error}")
         return
     if body is None:

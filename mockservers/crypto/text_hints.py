@@ -44,7 +44,7 @@ def _json_wrapper(text: str) -> str | None:
         return None
     try:
         value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError, and the int-digit limit (ValueError) of huge numbers
         return None
     if isinstance(value, str):
         return "body is a JSON string (quoted): send the base64 text itself as the raw body, without quotes"

@@ -110,3 +110,17 @@ def test_netcore_ce_asset_with_a_thousands_of_digits_ecode_is_400(netcore_ce_moc
     body = {"asset": "a-1", "key": "k" * 32, "iv": "i" * 16, "ecodes": ["9" * 5000]}
     response = requests.post(netcore_ce_mock.url + "/__mock__/assets", json=body, timeout=5)
     assert response.status_code == 400 and set(response.json()) == {"error"}, response.text
+
+
+def test_netcore_email_json_wrapped_body_with_a_huge_number_is_a_400(netcore_email_mock: MockHandle) -> None:
+    """Found by make fuzz: the 'body looks like JSON' hint parsed a 5,000-digit number with json.loads (ValueError)."""
+    import base64
+    import os
+
+    headers = {"Authorization": f"Bearer {netcore_email_mock.config['api_key']}", "Content-Type": "application/json",
+               "X-Encryption": "1", "X-Encryption-Version": "2",
+               "X-AES-KEY": base64.b64encode(os.urandom(32)).decode(), "X-AES-IV": base64.b64encode(os.urandom(12)).decode()}
+    answer = requests.post(netcore_email_mock.url + "/v6/mail/send", data=b'{"n": ' + b"9" * 5000 + b"}", headers=headers, timeout=10)
+    assert answer.status_code == 400, answer.text
+    [entry] = netcore_email_mock.requests()
+    assert entry.reason == "body_not_base64"
