@@ -201,7 +201,7 @@ def test_wheel_ships_only_sealmail_and_what_its_texts_point_to(installed: Instal
     metadata = zipfile.ZipFile(installed.wheel).read(record.replace("RECORD", "METADATA")).decode()
     pytest_extra = {line.split(";")[0].split(">")[0].split()[-1] for line in metadata.splitlines()
                     if line.startswith("Requires-Dist:") and "extra == \"pytest\"" in line}
-    assert pytest_extra == {"pytest", "pytest-aiohttp", "pytest-asyncio"}  # sealmail[pytest] runs sync and async tests
+    assert pytest_extra == {"pytest", "pytest-aiohttp", "pytest-asyncio", "requests"}  # the README's sync and async tests
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     for package, patterns in config["package-data"].items():
         folder = package.replace(".", "/") + "/"
