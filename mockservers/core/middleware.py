@@ -236,6 +236,8 @@ async def _read_whole_body(request: web.Request, config: MockConfig) -> tuple[by
     if declared is not None and declared > limit:
         return b"", too_large
     try:
+        if request.content.is_eof():  # all of it already arrived (the common small request): no deadline to arm
+            return await request.read(), None
         async with asyncio.timeout(config.body_timeout_s):
             return await request.read(), None
     except web.HTTPRequestEntityTooLarge:
