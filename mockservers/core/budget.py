@@ -34,14 +34,23 @@ def decode(text: str) -> Any:
     return json.loads(text)
 
 
+_getsizeof = sys.getsizeof
+_EMPTY: tuple[()] = ()
+
+
 def size_of(*values: object) -> int:
-    """Retained bytes of str / bytes / None values and flat tuples of them (``sys.getsizeof``, exact for str and bytes)."""
+    """Retained bytes of str / bytes values and flat tuples of them (``sys.getsizeof``, exact for str and bytes).
+
+    ``None`` (a field not set) and the empty tuple are shared singletons: they cost nothing per entry.
+    """
     total = 0
     for value in values:
+        if value is None or value is _EMPTY:
+            continue
+        total += _getsizeof(value)
         if value.__class__ is tuple:
-            total += sys.getsizeof(value) + sum(map(sys.getsizeof, value))  # type: ignore[arg-type]
-        else:
-            total += sys.getsizeof(value)
+            for item in value:  # type: ignore[attr-defined]
+                total += _getsizeof(item)
     return total
 
 

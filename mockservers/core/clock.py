@@ -65,11 +65,15 @@ class MockClock:
         return time.time_ns() // 1_000_000
 
     def now_ms(self) -> int:
-        """Current mock time in epoch milliseconds."""
-        with self._lock:
-            if self._frozen_at_ms is not None:
-                return self._frozen_at_ms
-            return self._real_ms() + self._offset_ms
+        """Current mock time in epoch milliseconds.
+
+        Read without the lock (every request reads the clock, issue 16): the setters replace whole
+        ints under the lock, so a reader sees the time before or after a change, never a mix that matters.
+        """
+        frozen = self._frozen_at_ms
+        if frozen is not None:
+            return frozen
+        return time.time_ns() // 1_000_000 + self._offset_ms
 
     def now_s(self) -> float:
         """Current mock time in epoch seconds (float)."""

@@ -193,38 +193,43 @@ class JournalEntry:
 
     # --- commit ------------------------------------------------------------------
     def _freeze(self, note_bytes: int, max_bytes: int) -> None:
-        """Store notes compactly, clip what is over the per-entry caps, count the retained bytes."""
-        clipped = list(self.clipped)
+        """Store notes compactly, clip what is over the per-entry caps, count the retained bytes.
+
+        Runs once per request: the usual entry (no warnings, short or no texts) takes no clipping branch.
+        """
+        clipped = self.clipped
         details = self._details
         if isinstance(details, dict):
             if details:
-                text, cut = encode_within(details, note_bytes)
-                self._details = text
+                self._details, cut = encode_within(details, note_bytes)
                 if cut:
-                    clipped.append("details")
+                    clipped += ("details",)
             else:
                 self._details = None
-        self._warnings, cut = _clip_lines(self._warnings, note_bytes)
-        if cut:
-            clipped.append("warnings")
+        if self._warnings:
+            self._warnings, cut = _clip_lines(self._warnings, note_bytes)
+            if cut:
+                clipped += ("warnings",)
+        else:
+            self._warnings = ()
         self._message_ids = tuple(self._message_ids)
         if self.detail is not None and len(self.detail) > note_bytes:
             self.detail = clip_text(self.detail, note_bytes)
-            clipped.append("detail")
+            clipped += ("detail",)
         if self.reason is not None and len(self.reason) > SHORT_TEXT_LIMIT:
             self.reason = clip_text(self.reason, SHORT_TEXT_LIMIT)
-            clipped.append("reason")
+            clipped += ("reason",)
         if self.field is not None and len(self.field) > SHORT_TEXT_LIMIT:
             self.field = clip_text(self.field, SHORT_TEXT_LIMIT)
-            clipped.append("field")
+            clipped += ("field",)
         self.size = self._measure(self.size)
         if self.size > max_bytes:
             # Alone over the whole budget: keep the skeleton (method, path, outcome, reason), flagged.
             self._headers, self._body, self._details, self._warnings = (), b"", None, ()
             self.detail = clip_text(self.detail, SHORT_TEXT_LIMIT) if self.detail else self.detail
-            clipped.append("entry")
+            clipped += ("entry",)
             self.size = self._measure(0)
-        self.clipped = tuple(clipped)
+        self.clipped = clipped
 
     def _record(self) -> tuple[Any, ...]:
         """The committed value as one tuple the collector stops tracking (see the module docstring)."""
@@ -239,9 +244,8 @@ class JournalEntry:
         if not headers and self._headers:
             headers = _headers_size(self._headers)
         texts = size_of(self.path, self._body, self.reason, self.field, self.detail, self._details,
-                        self._warnings, self._message_ids)
-        code = size_of(self.error_code) if isinstance(self.error_code, str) else 0
-        return ENTRY_OVERHEAD + headers + texts + code
+                        self._warnings, self._message_ids, self.error_code if isinstance(self.error_code, str) else None)
+        return ENTRY_OVERHEAD + headers + texts
 
 
 _SLOTS = JournalEntry.__slots__
@@ -320,7 +324,9 @@ class Journal:
 
         ``headers``: a mapping, or the raw pairs (``request.raw_headers``, kept as they are: no copy).
         """
-        pairs, headers_cut, headers_size = _clip_headers(tuple(headers.items()) if isinstance(headers, Mapping) else headers, self.header_bytes)
+        if type(headers) is not tuple:  # aiohttp's raw_headers are a tuple already (checked first: this runs per request)
+            headers = tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
+        pairs, headers_cut, headers_size = _clip_headers(headers, self.header_bytes)
         entry = JournalEntry(
             id=next(self._ids),
             time_ms=time_ms,

@@ -230,18 +230,16 @@ async def _read_whole_body(request: web.Request, config: MockConfig) -> tuple[by
     400 ``body_truncated`` (the answer may not reach it; the journal keeps it).
     Not complete within ``body_timeout_s``: 408. Provider and control requests alike.
     """
-    limit = config.max_body_bytes
-    too_large = _BodyFailure(413, "body_too_large", f"body too large: exceeds max_body_bytes={limit}")
     declared = request.content_length
-    if declared is not None and declared > limit:
-        return b"", too_large
+    if declared is not None and declared > config.max_body_bytes:
+        return b"", _too_large(config)
     try:
         if request.content.is_eof():  # all of it already arrived (the common small request): no deadline to arm
             return await request.read(), None
         async with asyncio.timeout(config.body_timeout_s):
             return await request.read(), None
     except web.HTTPRequestEntityTooLarge:
-        return b"", too_large
+        return b"", _too_large(config)
     except TimeoutError:
         return b"", _BodyFailure(408, "body_timeout", f"body not complete within body_timeout_s={config.body_timeout_s}")
     except web.RequestPayloadError as error:
@@ -250,6 +248,10 @@ async def _read_whole_body(request: web.Request, config: MockConfig) -> tuple[by
         return b"", _BodyFailure(400, "body_unreadable", f"body could not be decoded: {error}")
     except ConnectionError as error:
         return b"", _BodyFailure(400, "body_truncated", f"connection closed before the body was complete: {error}")
+
+
+def _too_large(config: MockConfig) -> _BodyFailure:
+    return _BodyFailure(413, "body_too_large", f"body too large: exceeds max_body_bytes={config.max_body_bytes}")
 
 
 async def _apply_fault(request: web.Request, state: MockState) -> None:

@@ -129,6 +129,8 @@ class MessageStore:
             raise ValueError("message store max_bytes must be at least 1")
         self._messages: ByteBudgetQueue[tuple[Any, ...]] = ByteBudgetQueue(capacity, max_bytes, _message_size)
         self._changed = threading.Condition()
+        self._waiting = 0
+        """Threads in :meth:`wait_for` (an add wakes them only when there are some: adds happen per request)."""
         self._evicted = 0
         self._added = 0
         self.listeners = Listeners()
@@ -143,7 +145,8 @@ class MessageStore:
         with self._changed:
             self._evicted += self._messages.append(message._record())
             self._added += 1
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
         if self.listeners:
             self.listeners.emit("added", message)
 
@@ -179,7 +182,12 @@ class MessageStore:
         Raises ``TimeoutError`` after ``timeout`` seconds.
         """
         with self._changed:
-            if not self._changed.wait_for(lambda: self._added >= count, timeout=timeout):
+            self._waiting += 1
+            try:
+                arrived = self._changed.wait_for(lambda: self._added >= count, timeout=timeout)
+            finally:
+                self._waiting -= 1
+            if not arrived:
                 raise TimeoutError(f"expected {count} message(s) within {timeout}s, have {self._added}")
             records = self._messages.snapshot()
         return [StoredMessage._from_record(record) for record in records]

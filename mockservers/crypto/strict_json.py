@@ -22,8 +22,7 @@ import json
 import math
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 NON_FINITE = "json_non_finite_number"
 LONE_SURROGATE = "json_lone_surrogate"
@@ -41,9 +40,11 @@ class StrictJsonError(ValueError):
         self.detail = detail
 
 
-@dataclass(frozen=True)
-class StrictDocument:
-    """A decoded document and the member names its objects repeated (in order of appearance)."""
+class StrictDocument(NamedTuple):
+    """A decoded document and the member names its objects repeated (in order of appearance).
+
+    A named tuple: one is built per parsed body (issue 16: a frozen dataclass costs several times more).
+    """
 
     value: Any
     duplicate_members: tuple[str, ...]

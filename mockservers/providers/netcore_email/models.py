@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.auth import same_secret
@@ -46,9 +46,11 @@ class NetcoreEmailConfig(MockConfig):
             raise ValueError("success_status must be 200 or 202")
 
 
-@dataclass(frozen=True)
-class EncryptionHeaders:
-    """The encryption header values of one request, as received (base64 text)."""
+class EncryptionHeaders(NamedTuple):
+    """The encryption header values of one request, as received (base64 text).
+
+    A named tuple: built on every request, and a tuple costs a fraction of a frozen dataclass (issue 16).
+    """
 
     flag: str | None
     version: str | None
