@@ -9,7 +9,6 @@ lists exactly what the router serves. Users generate a control client from it
 from __future__ import annotations
 
 import re
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from aiohttp import web
@@ -118,6 +117,9 @@ def _reason(status: int) -> str:
 
 
 def _sealmail_version() -> str:
+    # Imported here: importlib.metadata costs every ``sealmail serve`` start-up ~10 ms, and only this call needs it.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("sealmail")
     except PackageNotFoundError:  # running from a checkout that was never installed

@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-
 if TYPE_CHECKING:  # imported when a CA is first needed: plain `serve` does not pay for it
     import trustme
 
@@ -53,6 +50,9 @@ class LocalCA:
     @property
     def fingerprint(self) -> str:
         """SHA-256 of the CA certificate (DER), hex: the same across restarts."""
+        from cryptography import x509  # here: plain `serve` (no --tls) does not import X.509 at start
+        from cryptography.hazmat.primitives import hashes
+
         cert = x509.load_pem_x509_certificate(self.ca.cert_pem.bytes())
         return cert.fingerprint(hashes.SHA256()).hex()
 

@@ -17,6 +17,8 @@ from jwcrypto.jwk import JWK
 
 from sealmail.mockservers.crypto.jwt import KeyRejected, load_rsa_private_key, load_rsa_public_key, public_pem
 
+from .test_keys import DEFAULT_PRIVATE_KEY_PEM
+
 _DOMAIN = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
@@ -65,8 +67,8 @@ class KeyPair:
 
 @cache
 def key_pair_from_private_pem(private_pem: str) -> KeyPair:
-    """Parse a PEM RSA private key once per process."""
-    private_key = load_rsa_private_key(private_pem)
+    """Parse a PEM RSA private key once per process (the shipped default key without the slow RSA check)."""
+    private_key = load_rsa_private_key(private_pem, trusted=private_pem == DEFAULT_PRIVATE_KEY_PEM)
     pem = public_pem(private_key)
     return KeyPair(private_key, load_rsa_public_key(pem, min_bits=0), pem, private_pem)
 
