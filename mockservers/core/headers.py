@@ -32,5 +32,7 @@ def single_header(headers: MultiMapping[str] | CIMultiDictProxy[str], name: str,
 
 def check_singleton_headers(headers: MultiMapping[str] | CIMultiDictProxy[str], singletons: Mapping[str, ErrorKind]) -> None:
     """Refuse the first header of ``singletons`` that ``headers`` repeats."""
+    getall = headers.getall
     for name, kind in singletons.items():
-        single_header(headers, name, kind)
+        if len(getall(name, ())) > 1:  # runs on every request: the usual header costs one lookup
+            single_header(headers, name, kind)
