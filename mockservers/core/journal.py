@@ -17,6 +17,7 @@ used to add a hundred thousand objects).
 from __future__ import annotations
 
 import itertools
+from itertools import chain
 import threading
 from typing import Any, Iterator, Literal, Mapping, Sequence, Union
 
@@ -81,7 +82,7 @@ class JournalEntry:
         self.method = method
         self.path = path
         self._headers: tuple[tuple[str | bytes, str | bytes], ...] = (
-            tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
+            headers if type(headers) is tuple else tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
         )
         self._body = body
         self.body_size = body_size
@@ -267,13 +268,13 @@ def _clip_lines(lines: list[str] | tuple[str, ...], limit: int) -> tuple[tuple[s
 
 
 def _headers_size(headers: HeaderPairs) -> int:
-    return sum([len(name) + len(value) for name, value in headers]) + _HEADER_PAIR_OVERHEAD * len(headers)
+    return sum(map(len, chain.from_iterable(headers))) + _HEADER_PAIR_OVERHEAD * len(headers)
 
 
 def _clip_headers(headers: HeaderPairs, limit: int) -> tuple[tuple[tuple[str | bytes, str | bytes], ...], bool, int]:
     """The header pairs, at most ``limit`` name + value characters in all (later ones dropped, the last cut),
     whether any were cut, and the retained bytes counted for them."""
-    chars = sum([len(name) + len(value) for name, value in headers])
+    chars = sum(map(len, chain.from_iterable(headers)))  # names and values, counted in C (every request)
     if chars <= limit:
         return headers if type(headers) is tuple else tuple(headers), False, chars + _HEADER_PAIR_OVERHEAD * len(headers)
     kept: list[tuple[str | bytes, str | bytes]] = []
