@@ -1,4 +1,5 @@
-"""Figure "loops": each provider's main endpoint on asyncio and on uvloop, each against bare aiohttp on the same loop.
+"""Figure "loops": each provider's main endpoint on asyncio and on uvloop, each against bare aiohttp on the same loop,
+at 16 and at 64 connections (issue 16, item 2).
 
 Four server processes share one run: ``sealmail serve --loop asyncio``, ``--loop uvloop``, and
 :mod:`bench.baseline_server` on each loop. The load generator visits them in turn, round after
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -55,7 +57,13 @@ def describe(s: Mapping[str, Any]) -> str:
             f"CPU {s['cpu_us']:.0f} us/req")
 
 
-def measure(profile: Profile, settings: LoadSettings) -> list[Figure]:
+CONCURRENCIES = (16, 64)
+"""Issue 16, item 2: the ratio goal holds at 16 and at 64 connections."""
+GOAL = 0.7
+"""Issue 16, item 2: >= 0.7 of bare aiohttp on the same loop (figure 1 keeps issue 8's 0.8)."""
+
+
+def measure(profile: Profile, settings: LoadSettings, concurrencies: tuple[int, ...] = CONCURRENCIES) -> list[Figure]:
     servers: dict[str, ServerProcess] = {}
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         for loop in LOOPS:
@@ -65,30 +73,37 @@ def measure(profile: Profile, settings: LoadSettings) -> list[Figure]:
         for loop in LOOPS:
             servers[f"bare/{loop}"] = stack.enter_context(start_baseline([main_path(requests)], loop=loop))
         runs: dict[str, Callable[[], dict[str, Any]]] = {}
-        for name, server in servers.items():
-            url = server.info["urls"][profile.provider_id] if name.startswith("mock") else server.info["url"]
-            path = requests_file(Path(tmp), name.replace("/", "-"), url, requests)
-            runs[name] = lambda path=path, server=server: run_load(path, settings, server=server)
+        for concurrency in concurrencies:
+            at = replace(settings, concurrency=concurrency)
+            for name, server in servers.items():
+                url = server.info["urls"][profile.provider_id] if name.startswith("mock") else server.info["url"]
+                path = requests_file(Path(tmp), f"{name.replace('/', '-')}-c{concurrency}", url, requests)
+                runs[f"{name}@{concurrency}"] = lambda path=path, server=server, at=at: run_load(path, at, server=server)
         results = rotate(settings.rounds, runs)
     stats = {name: summary(r) for name, r in results.items()}
     figures = []
-    for loop in LOOPS:
-        mock, bare = stats[f"mock/{loop}"], stats[f"bare/{loop}"]
-        invalid = mock["rejected"] or mock["errors"] or bare["errors"]
-        figures.append(Figure(
-            figure="loops",
-            subject=f"{profile.provider_id} {profile.endpoint} on {loop}",
-            value=mock["rps"], unit="req/s", baseline_name=f"bare aiohttp on {loop}", baseline=bare["rps"],
-            ratio=0.0 if invalid else ratio(mock["rps"], bare["rps"]), target=profile.throughput_target,
-            note=f"mock {describe(mock)}; bare {describe(bare)}" + ("; INVALID: rejected requests or connection errors" if invalid else ""),
-            raw={"mock": stats[f"mock/{loop}"], "bare": stats[f"bare/{loop}"], "mock_runs": results[f"mock/{loop}"], "bare_runs": results[f"bare/{loop}"]},
-        ))
+    for concurrency in concurrencies:
+        for loop in LOOPS:
+            mock, bare = stats[f"mock/{loop}@{concurrency}"], stats[f"bare/{loop}@{concurrency}"]
+            invalid = mock["rejected"] or mock["errors"] or bare["errors"]
+            figures.append(Figure(
+                figure="loops",
+                subject=f"{profile.provider_id} {profile.endpoint} on {loop}, c={concurrency}",
+                value=mock["rps"], unit="req/s", baseline_name=f"bare aiohttp on {loop}", baseline=bare["rps"],
+                ratio=0.0 if invalid else ratio(mock["rps"], bare["rps"]), target=GOAL if profile.throughput_target is not None else None,
+                note=f"mock {describe(mock)}; bare {describe(bare)}; CPU ratio (bare/mock us per request) "
+                     f"{ratio(bare['cpu_us'], mock['cpu_us']):.3f}" + ("; INVALID: rejected requests or connection errors" if invalid else ""),
+                raw={"concurrency": concurrency, "mock": mock, "bare": bare,
+                     "mock_runs": results[f"mock/{loop}@{concurrency}"], "bare_runs": results[f"bare/{loop}@{concurrency}"]},
+            ))
+    first = concurrencies[0]
     figures.append(Figure(
         figure="loops",
-        subject=f"{profile.provider_id} on uvloop vs the same on asyncio",
-        value=stats["mock/uvloop"]["rps"], unit="req/s", baseline_name="sealmail on asyncio", baseline=stats["mock/asyncio"]["rps"],
-        ratio=ratio(stats["mock/uvloop"]["rps"], stats["mock/asyncio"]["rps"]),
-        note=f"bare aiohttp uvloop/asyncio: {ratio(stats['bare/uvloop']['rps'], stats['bare/asyncio']['rps']):.3f}",
+        subject=f"{profile.provider_id} on uvloop vs the same on asyncio, c={first}",
+        value=stats[f"mock/uvloop@{first}"]["rps"], unit="req/s", baseline_name="sealmail on asyncio",
+        baseline=stats[f"mock/asyncio@{first}"]["rps"],
+        ratio=ratio(stats[f"mock/uvloop@{first}"]["rps"], stats[f"mock/asyncio@{first}"]["rps"]),
+        note=f"bare aiohttp uvloop/asyncio: {ratio(stats[f'bare/uvloop@{first}']['rps'], stats[f'bare/asyncio@{first}']['rps']):.3f}",
         raw={"stats": stats},
     ))
     return figures
