@@ -131,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "providers_without_profile": missing_profiles(),
         "quick": args.quick,
     }
-    write(args.out, figures, load=settings.to_json(), extra=extra)
+    everything = wanted >= set(build_parser().get_default("only").split(",")) and not args.provider
+    write(args.out, figures, load=settings.to_json(), extra=extra, keep_others=not everything and not args.quick)
     print(table(figures))
     for error in errors:
         print(f"ERROR {error}")

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -93,12 +94,31 @@ def _num(value: float) -> str:
     return f"{value:.4f}"
 
 
-def write(path: Path, figures: Sequence[Figure], *, load: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+def write(path: Path, figures: Sequence[Figure], *, load: dict[str, Any], extra: dict[str, Any] | None = None,
+          keep_others: bool = False) -> None:
+    """Write the run to ``path``.
+
+    ``keep_others`` (a run of some figures, ``--only``): rows of ``path`` this run did not measure
+    again (same figure and subject) stay, each marked with the ``measured_at`` of its own run, so a
+    partial rerun does not lose the rest.
+    """
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    rows = [{**f.to_json(), "measured_at": now} for f in figures]
+    if keep_others and path.exists():
+        try:
+            earlier = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = {}
+        fresh = {(row["figure"], row["subject"]) for row in rows}
+        stamp = earlier.get("written_at", "an earlier run")
+        rows += [{**row, "measured_at": row.get("measured_at", stamp)} for row in earlier.get("figures", [])
+                 if (row.get("figure"), row.get("subject")) not in fresh]
     data = {
         "schema": "sealmail-bench-v1",
+        "written_at": now,
         "machine": machine(),
         "load_generator": load,
-        "figures": [f.to_json() for f in figures],
+        "figures": rows,
         **(extra or {}),
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
