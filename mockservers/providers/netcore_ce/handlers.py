@@ -50,8 +50,9 @@ async def upload_activities(request: web.Request) -> web.Response:
             ctx.note(request, hint=hint)
         detail = f"{error.detail}; {hint}" if error.detail and hint else (error.detail or hint or None)
         raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=detail) from None
-    ctx.note(request, ciphertext_bytes=opened.ciphertext_bytes)
-    warnings = ctx.entry(request).warnings
+    entry = ctx.entry(request)
+    entry.details["ciphertext_bytes"] = opened.ciphertext_bytes
+    warnings = entry.warnings
     if method.encoding == "hex" and text != text.lower():
         warnings.append("hex_upper_case: accepted (hex_case=any); Python's bytes.hex() and most clients send lowercase")
     warnings.extend(opened.warnings)
@@ -94,15 +95,14 @@ _JSON = "application/json"
 def _check_nonce(request: web.Request, model: NetcoreCeModel, credential: Credential, opened: Opened) -> None:
     """11258: remember the nonce; a replay is a warning, a reuse for other data a warning or a rejection."""
     assert opened.nonce is not None and opened.fingerprint is not None  # GCM sets both
-    ctx.note(request, nonce=opened.nonce.hex())
+    nonce_hex = opened.nonce.hex()
+    ctx.note(request, nonce=nonce_hex)
     use = model.remember_nonce(credential, opened.nonce, opened.fingerprint)
     if use == "replay":
         ctx.warn(request, "gcm_replay")
     elif use == "reused":
         if model.config.gcm_nonce_reuse == "reject":
-            raise Rejection(
-                spec.NONCE_REUSED, "gcm_nonce_reused", detail=f"nonce {opened.nonce.hex()} already used with this key for other data"
-            )
+            raise Rejection(spec.NONCE_REUSED, "gcm_nonce_reused", detail=f"nonce {nonce_hex} already used with this key for other data")
         ctx.warn(request, "gcm_nonce_reused")
 
 
