@@ -59,7 +59,8 @@ async def upload_activities(request: web.Request) -> web.Response:
     if opened.nonce is not None:
         _check_nonce(request, model, credential, opened)
 
-    warnings.extend(validate_activities(opened.payload, asset, model.rules, model.clock.now_ms()))
+    # The request's arrival on the mock clock, read when its journal entry opened: no second clock read.
+    warnings.extend(validate_activities(opened.payload, asset, model.rules, entry.time_ms))
     transaction_id = model.new_transaction_id()
     for index, activity in enumerate(opened.payload):
         ctx.store_message(
