@@ -237,6 +237,13 @@ def test_other_bad_requests_get_their_own_clear_error(netcore_ce_mock: MockHandl
     assert netcore_ce_mock.requests()[0].reason == reason
 
 
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
+def test_json_media_type_with_parameters_or_other_case_is_accepted(netcore_ce_mock: MockHandle, content_type: str) -> None:
+    # Beside the fast path for the exact "application/json" (handlers._is_json).
+    reply = post(netcore_ce_mock, encrypted(netcore_ce_mock, [one(netcore_ce_mock)]), content_type=content_type)
+    assert reply.status_code == 200, reply.text
+
+
 def test_missing_header_message_names_the_header(netcore_ce_mock: MockHandle) -> None:
     reply = post(netcore_ce_mock, "x", ecode=None)
     assert reply.json()["message"] == "Missing required header x-eCode" and reply.json()["field"] == "x-eCode"

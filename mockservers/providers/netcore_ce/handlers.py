@@ -5,6 +5,8 @@ No state of its own: everything comes from the model on the application.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
@@ -17,8 +19,8 @@ from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .activities import validate_activities
-from .credentials import CredentialError, parse_registration
-from .envelope import diagnose, open_request
+from .credentials import Credential, CredentialError, parse_registration
+from .envelope import Opened, diagnose, open_request
 from .models import NetcoreCeModel
 
 MODEL: web.AppKey[NetcoreCeModel] = web.AppKey("netcore_ce.model", NetcoreCeModel)
@@ -28,11 +30,12 @@ async def upload_activities(request: web.Request) -> web.Response:
     """``POST /v1/activity/upload`` (seed Step 3) with one of the three eCodes."""
     model = ctx.model(request, MODEL)
     config = model.config
-    model.authenticate(request.headers.get(spec.HEADER_AUTHORIZATION))
-    if config.require_json_content_type and request.content_type != "application/json":
-        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(request.headers))
-    ecode_text = _required_header(request, spec.HEADER_ECODE)
-    asset = _required_header(request, spec.HEADER_ASSET)
+    headers = request.headers
+    model.authenticate(headers.get(spec.HEADER_AUTHORIZATION))
+    if config.require_json_content_type and not _is_json(request, headers):
+        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(headers))
+    ecode_text = _required_header(headers, spec.HEADER_ECODE)
+    asset = _required_header(headers, spec.HEADER_ASSET)
     method = _method(ecode_text)
     credential = model.credential_for(asset, method)
     ctx.note(request, ecode=method.ecode, method=method.name, asset=asset)
@@ -47,25 +50,17 @@ async def upload_activities(request: web.Request) -> web.Response:
             ctx.note(request, hint=hint)
         detail = f"{error.detail}; {hint}" if error.detail and hint else (error.detail or hint or None)
         raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=detail) from None
-    ctx.note(request, ciphertext_bytes=opened.ciphertext_bytes)
+    entry = ctx.entry(request)
+    entry.details["ciphertext_bytes"] = opened.ciphertext_bytes
+    warnings = entry.warnings
     if method.encoding == "hex" and text != text.lower():
-        ctx.warn(request, "hex_upper_case: accepted (hex_case=any); Python's bytes.hex() and most clients send lowercase")
-    for warning in opened.warnings:
-        ctx.warn(request, warning)
+        warnings.append("hex_upper_case: accepted (hex_case=any); Python's bytes.hex() and most clients send lowercase")
+    warnings.extend(opened.warnings)
     if opened.nonce is not None:
-        ctx.note(request, nonce=opened.nonce.hex())
-        use = model.remember_nonce(credential, opened.nonce, opened.fingerprint)
-        if use == "replay":
-            ctx.warn(request, "gcm_replay")
-        elif use == "reused":
-            if config.gcm_nonce_reuse == "reject":
-                raise Rejection(
-                    spec.NONCE_REUSED, "gcm_nonce_reused", detail=f"nonce {opened.nonce.hex()} already used with this key for other data"
-                )
-            ctx.warn(request, "gcm_nonce_reused")
+        _check_nonce(request, model, credential, opened)
 
-    for warning in validate_activities(opened.payload, asset, model.rules, model.clock.now_ms()):
-        ctx.warn(request, warning)
+    # The request's arrival on the mock clock, read when its journal entry opened: no second clock read.
+    warnings.extend(validate_activities(opened.payload, asset, model.rules, entry.time_ms))
     transaction_id = model.new_transaction_id()
     for index, activity in enumerate(opened.payload):
         ctx.store_message(
@@ -89,13 +84,38 @@ async def upload_activities(request: web.Request) -> web.Response:
     )
 
 
-def _required_header(request: web.Request, name: str) -> str:
-    value = request.headers.get(name)
-    if value is None or not value.strip():
-        raise Rejection(
-            spec.MISSING_HEADER, f"{name.lower().replace('-', '_')}_missing", field=name, message=f"Missing required header {name}"
-        )
-    return value.strip()
+def _is_json(request: web.Request, headers: Mapping[str, str]) -> bool:
+    """Whether the media type is application/json (parameters such as charset allowed)."""
+    # Fast path: the exact value every client in the seed sends needs no parsing.
+    return headers.get("Content-Type") == _JSON or request.content_type == _JSON
+
+
+_JSON = "application/json"
+
+
+def _check_nonce(request: web.Request, model: NetcoreCeModel, credential: Credential, opened: Opened) -> None:
+    """11258: remember the nonce; a replay is a warning, a reuse for other data a warning or a rejection."""
+    assert opened.nonce is not None and opened.fingerprint is not None  # GCM sets both
+    nonce_hex = opened.nonce.hex()
+    ctx.note(request, nonce=nonce_hex)
+    use = model.remember_nonce(credential, opened.nonce, opened.fingerprint)
+    if use == "replay":
+        ctx.warn(request, "gcm_replay")
+    elif use == "reused":
+        if model.config.gcm_nonce_reuse == "reject":
+            raise Rejection(spec.NONCE_REUSED, "gcm_nonce_reused", detail=f"nonce {nonce_hex} already used with this key for other data")
+        ctx.warn(request, "gcm_nonce_reused")
+
+
+def _required_header(headers: Mapping[str, str], name: str) -> str:
+    value = headers.get(name)
+    if value is not None:
+        value = value.strip()
+        if value:
+            return value
+    raise Rejection(
+        spec.MISSING_HEADER, f"{name.lower().replace('-', '_')}_missing", field=name, message=f"Missing required header {name}"
+    )
 
 
 def _method(ecode_text: str) -> spec.Method:
@@ -107,9 +127,9 @@ def _method(ecode_text: str) -> spec.Method:
 
 def _encrypted_request(request: web.Request) -> str:
     """The ``encryptedRequest`` string of the JSON body (seed Step 3 ``--data``)."""
-    raw = ctx.body(request)
+    warnings = ctx.entry(request).warnings
     try:
-        body = parse_json_bytes(raw, warn=lambda warning: ctx.warn(request, warning))
+        body = parse_json_bytes(ctx.body(request), warn=warnings.append)
     except JsonBodyError as error:
         raise Rejection(spec.INVALID_BODY, error.reason, detail=error.detail) from None
     if not isinstance(body, dict):
@@ -119,9 +139,8 @@ def _encrypted_request(request: web.Request) -> str:
     value = body[spec.BODY_FIELD]
     if not isinstance(value, str):
         raise Rejection(spec.INVALID_BODY, "encrypted_request_not_string", field=spec.BODY_FIELD, detail=type(value).__name__)
-    for name in body:
-        if name != spec.BODY_FIELD:
-            ctx.warn(request, f"unknown_body_field:{name}")
+    if len(body) > 1:  # fast path: the usual body has only encryptedRequest
+        warnings.extend(f"unknown_body_field:{name}" for name in body if name != spec.BODY_FIELD)
     return value
 
 
