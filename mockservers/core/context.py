@@ -65,7 +65,7 @@ def store_message(
     current = request[JOURNAL_ENTRY]
     message = StoredMessage(
         message_id=message_id,
-        time_ms=state.clock.now_ms(),
+        time_ms=current.time_ms,  # the request's arrival on the mock clock (one clock read per request)
         request_id=current.id,
         kind=kind,
         payload=payload,
