@@ -14,8 +14,9 @@
    objects one request leaves behind (:mod:`bench.tail`)
 7. health p99 of every mock while one client sends each provider's most expensive input (:mod:`bench.stall`)
 
-Issue 16's figures (:mod:`bench.more_figures`): ``loops`` (asyncio and uvloop, each vs bare aiohttp
-on the same loop), ``peers`` (WireMock standalone), ``fixtures-process`` (whole pytest processes),
+Issue 16's figures (:mod:`bench.more_figures`): ``loops`` (asyncio and uvloop at c=16 and c=64, each vs bare aiohttp
+on the same loop), ``ladder`` (bare aiohttp, the unavoidable steps without checks, the mock: CPU per request),
+``peers`` (WireMock standalone), ``fixtures-process`` (whole pytest processes),
 ``headroom`` (the load generator's own CPU; wrk), ``cold-start`` (serve with the deferred client CA
 loading, before and after). ``--only 1,peers`` picks any of them. Issue 17's ``tenants``: the cost of
 tenant attribution, a request with 100 tenants defined vs none (:mod:`bench.tenants`).

@@ -1,4 +1,4 @@
-"""The registry of issue 16's figures in ``python -m bench``: ``loops``, ``peers``, ``fixtures-process``, ``headroom``, ``cold-start``.
+"""The registry of issue 16's figures in ``python -m bench``: ``loops``, ``ladder``, ``peers``, ``fixtures-process``, ``headroom``, ``cold-start``.
 
 Each needs something optional (uvloop, java + npm, pytest-httpserver, wrk); when it is missing
 the figure is skipped with one line on stderr and listed under ``skipped`` in results.json,
@@ -11,13 +11,13 @@ import shutil
 import sys
 from typing import Callable, Mapping
 
-from . import coldstart_ca, fixture_processes, headroom, loops, peers, wiremock
+from . import coldstart_ca, fixture_processes, headroom, ladder, loops, peers, wiremock
 from .fixtures import TESTS as FIXTURE_TESTS, httpserver_available
 from .measure import LoadSettings
 from .profiles import Profile
 from .report import Figure
 
-NAMES = ("loops", "peers", "fixtures-process", "headroom", "cold-start")
+NAMES = ("loops", "ladder", "peers", "fixtures-process", "headroom", "cold-start")
 MAIN_PROVIDER = "netcore-email"
 SKIPPED: list[str] = []
 
@@ -43,9 +43,11 @@ def run(wanted: set[str], attempt: Attempt, errors: list[str], profiles: Mapping
             for profile in chosen[:1] if quick else chosen:
                 attempt(f"loops {profile.provider_id}", lambda profile=profile: loops.measure(profile, settings))
     if main is None:
-        if wanted & {"peers", "fixtures-process", "headroom"}:
-            errors.append(f"peers / fixtures-process / headroom: no {MAIN_PROVIDER} profile")
+        if wanted & {"ladder", "peers", "fixtures-process", "headroom"}:
+            errors.append(f"ladder / peers / fixtures-process / headroom: no {MAIN_PROVIDER} profile")
         return
+    if "ladder" in wanted:
+        attempt("ladder", lambda: ladder.measure(main, settings))
     if "peers" in wanted:
         try:
             wiremock.ensure_jar()
