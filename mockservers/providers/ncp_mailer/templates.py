@@ -31,6 +31,8 @@ def fill(text: str, parameters: Mapping[str, str], missing: MissingPolicy = "kee
     Unknown names are kept as written (``keep``), removed (``empty``) or only
     reported (``reject``: the caller turns ``missing`` into an error).
     """
+    if "${" not in text:  # no placeholder can match (most titles): skip the regex and its callback
+        return Filled(text, ())
     unknown: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
