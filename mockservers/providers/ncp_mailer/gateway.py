@@ -48,8 +48,10 @@ class GatewayRules:
     """``raw``: the request target exactly as received; ``strip_empty_query``: a trailing lone ``?`` is not signed."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only by convention; not frozen (~1 us more per request)
 class Authenticated:
+    """A request that passed the check."""
+
     credential: CredentialLike
     skew_ms: int
     """Mock clock minus the request's timestamp (positive: the request is older)."""

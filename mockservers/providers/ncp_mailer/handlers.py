@@ -107,10 +107,11 @@ async def create_mail_request(request: web.Request) -> web.Response:
         raise MailerRejection(spec.UNSUPPORTED_MEDIA_TYPE, "content_type_not_json",
                               details="Content-Type must be application/json", detail=content_type_detail(request.headers))
     payload = parse_json(ctx.body(request), warn=lambda warning: ctx.warn(request, warning))
-    draft = validate(payload, templates=model.templates(), now_ms=model.clock.now_ms(), rules=model.draft_rules)
+    now = model.clock.now_ms()
+    draft = validate(payload, templates=model.templates(), now_ms=now, rules=model.draft_rules)
     for warning in draft.warnings:
         ctx.warn(request, warning)
-    mail_request = model.create(request[REGION], draft, request.remote or "")
+    mail_request = model.create(request[REGION], draft, request.remote or "", now)
     _store(request, mail_request)
     ctx.note(request, region=request[REGION], request_id=mail_request.request_id, mails=len(mail_request.mails))
     return ctx.json_response({"requestId": mail_request.request_id, "count": len(mail_request.mails)},

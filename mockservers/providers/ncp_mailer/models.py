@@ -79,9 +79,13 @@ class Credential:
         return {"accessKey": self.access_key, "secretKey": self.secret_key, "state": self.state}
 
 
-@dataclass
+@dataclass(slots=True)
 class Mail:
-    """One stored mail (one per recipient when ``individual``)."""
+    """One stored mail (one per recipient when ``individual``).
+
+    Slotted, like :class:`MailRequest`: the model keeps up to ``message_capacity`` of them,
+    each without a ``__dict__`` for the garbage collector to walk.
+    """
 
     mail_id: str
     request_id: str
@@ -136,7 +140,7 @@ class Mail:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class MailRequest:
     """One createMailRequest call and the mails it produced."""
 
@@ -249,32 +253,37 @@ class NcpMailerModel:
 
     # --- requests and mails ----------------------------------------------------------
     def _key(self, region: str, ident: str) -> tuple[str, str]:
-        return ("*" if self.config.regions_share_data else region, ident)
+        return (self._scope(region), ident)
+
+    def _scope(self, region: str) -> str:
+        return "*" if self.config.regions_share_data else region
 
     def _new_id(self, day: str) -> str:
         """20 digits, ``yyyyMMdd`` (KST, see :func:`kst_day`) + a 12-digit sequence, like the reference's ``20181126000000246001``."""
         return f"{day}{next(self._sequence):012d}"
 
-    def create(self, region: str, draft: MailDraft, requester_ip: str) -> MailRequest:
-        """Store a validated request and one :class:`Mail` per rendered mail."""
-        now = self.clock.now_ms()
+    def create(self, region: str, draft: MailDraft, requester_ip: str, now_ms: int | None = None) -> MailRequest:
+        """Store a validated request and one :class:`Mail` per rendered mail, made at ``now_ms`` (default: the clock's now)."""
+        now = self.clock.now_ms() if now_ms is None else now_ms
         day = kst_day(now)
+        template = draft.template
+        template_sid, template_name = (template.sid, template.name) if template else (None, None)
         with self._lock:
             request = MailRequest(self._new_id(day), region, now, draft.reservation_ms)
-            template = draft.template
+            scope = self._scope(region)
             for rendered in draft.mails:
                 mail = Mail(
                     mail_id=self._new_id(day), request_id=request.request_id, region=region,
                     title=rendered.title, body=rendered.body, recipients=rendered.recipients,
                     sender_address=draft.sender_address, sender_name=draft.sender_name,
-                    template_sid=template.sid if template else None, template_name=template.name if template else None,
+                    template_sid=template_sid, template_name=template_name,
                     advertising=draft.advertising, references_header=draft.references_header,
                     request_ms=now, reservation_ms=draft.reservation_ms, confirm_and_send=draft.confirm_and_send,
                     requester_ip=requester_ip, unfilled=rendered.unfilled,
                 )
                 request.mails.append(mail)
-                self._mails[self._key(region, mail.mail_id)] = mail
-            self._requests[self._key(region, request.request_id)] = request
+                self._mails[(scope, mail.mail_id)] = mail
+            self._requests[(scope, request.request_id)] = request
             self._mail_count += len(request.mails)
             request.retained_bytes = _text_bytes(request.mails)
             self._retained_bytes += request.retained_bytes
@@ -339,8 +348,13 @@ def _kst_date(day_number: int) -> str:
 
 def _request_json(request: MailRequest) -> dict[str, Any]:
     """Like ``asdict`` (whose deep copies cost ~10x more: snapshots of full stores must stay cheap)."""
-    mails = [{**vars(mail), "recipients": [dict(vars(r)) for r in mail.recipients]} for mail in request.mails]
-    return {**vars(request), "mails": mails}
+    mails = [{**_shallow(mail), "recipients": [_shallow(r) for r in mail.recipients]} for mail in request.mails]
+    return {**_shallow(request), "mails": mails}
+
+
+def _shallow(item: Any) -> dict[str, Any]:
+    """A slotted dataclass's fields as a dict, values not copied (what ``vars`` gives for a plain one)."""
+    return {name: getattr(item, name) for name in item.__slots__}
 
 
 def _mail_from_json(item: Mapping[str, Any]) -> Mail:
@@ -350,5 +364,8 @@ def _mail_from_json(item: Mapping[str, Any]) -> Mail:
 
 def _text_bytes(mails: list[Mail]) -> int:
     """Retained bytes of the mails' titles and bodies; one text shared by many mails counts once."""
-    texts = {id(text): text for mail in mails for text in (mail.title, mail.body)}
-    return sum(sys.getsizeof(text) for text in texts.values()) + 512 * len(mails)
+    texts: dict[int, str] = {}
+    for mail in mails:
+        texts[id(mail.title)] = mail.title
+        texts[id(mail.body)] = mail.body
+    return sum(map(sys.getsizeof, texts.values())) + 512 * len(mails)

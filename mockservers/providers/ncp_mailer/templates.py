@@ -31,9 +31,14 @@ def fill(text: str, parameters: Mapping[str, str], missing: MissingPolicy = "kee
     Unknown names are kept as written (``keep``), removed (``empty``) or only
     reported (``reject``: the caller turns ``missing`` into an error).
     """
-    if "${" not in text:  # no placeholder can match (most titles): skip the regex and its callback
-        return Filled(text, ())
     unknown: list[str] = []
+    return Filled(substitute(text, parameters, missing, unknown), tuple(unknown))
+
+
+def substitute(text: str, parameters: Mapping[str, str], missing: MissingPolicy, unknown: list[str]) -> str:
+    """:func:`fill`'s text; each name with no parameter is added to ``unknown`` once (several texts can share the list)."""
+    if "${" not in text:  # no placeholder can match (most titles): skip the regex and its callback
+        return text
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -43,7 +48,7 @@ def fill(text: str, parameters: Mapping[str, str], missing: MissingPolicy = "kee
             unknown.append(name)
         return "" if missing == "empty" else match.group(0)
 
-    return Filled(PLACEHOLDER.sub(replace, text), tuple(unknown))
+    return PLACEHOLDER.sub(replace, text)
 
 
 def placeholders(text: str) -> list[str]:
