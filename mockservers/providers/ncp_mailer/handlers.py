@@ -111,9 +111,10 @@ async def create_mail_request(request: web.Request) -> web.Response:
     draft = validate(payload, templates=model.templates(), now_ms=now, rules=model.draft_rules)
     for warning in draft.warnings:
         ctx.warn(request, warning)
-    mail_request = model.create(request[REGION], draft, request.remote or "", now)
+    region = request[REGION]
+    mail_request = model.create(region, draft, request.remote or "", now)
     _store(request, mail_request)
-    ctx.note(request, region=request[REGION], request_id=mail_request.request_id, mails=len(mail_request.mails))
+    ctx.note(request, region=region, request_id=mail_request.request_id, mails=len(mail_request.mails))
     return ctx.json_response({"requestId": mail_request.request_id, "count": len(mail_request.mails)},
                              status=model.config.create_status)
 

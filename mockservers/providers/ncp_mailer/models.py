@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig
@@ -240,15 +241,19 @@ class NcpMailerModel:
             return self._credentials.pop(access_key, None) is not None
 
     # --- templates -----------------------------------------------------------------
-    def templates(self) -> dict[int, Template]:
-        with self._lock:
-            return dict(self._templates)
+    def templates(self) -> Mapping[int, Template]:
+        """The stored templates, read-only.
+
+        Copy-on-write: adding a template publishes a new dict and a published one never changes,
+        so reading needs neither the lock nor a copy (every createMailRequest reads this).
+        """
+        return MappingProxyType(self._templates)
 
     def add_template(self, sid: int, title: str, body: str, *, name: str | None = None,
                      sender_address: str | None = None, sender_name: str | None = None) -> Template:
         template = Template(sid, name or f"template-{sid}", title, body, sender_address, sender_name)
         with self._lock:
-            self._templates[sid] = template
+            self._templates = {**self._templates, sid: template}
         return template
 
     # --- requests and mails ----------------------------------------------------------
