@@ -19,7 +19,7 @@ from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .errors import bad_request, not_found
-from .templates import PLACEHOLDER, MissingPolicy, substitute
+from .templates import PLACEHOLDER, MissingPolicy, split_placeholders, substitute
 
 # [open] The seed's own example sends "hongildong@naver_.com" and "chulsoo@daum_.net":
 # domain labels with an underscore, which the core's WHATWG rule rejects. The
@@ -367,21 +367,23 @@ def _check_rendered_size(title: str, body: str, mails: int, limit: int) -> None:
 def _render(title: str, body: str, recipients: list[Recipient], parameters: dict[str, str], individual: bool,
             missing: MissingPolicy, warnings: list[str]) -> list[RenderedMail]:
     """individual (default): one mail per recipient, its parameters over the request's; else one mail for all."""
+    title_parts, body_parts = split_placeholders(title), split_placeholders(body)
     if individual:
-        # Request parameters under each recipient's (fill only reads them: no merged copy when there are none).
-        mails = [_render_one(title, body, (r,), {**parameters, **r.parameters} if parameters else r.parameters, missing)
+        # Request parameters under each recipient's (substitute only reads them: no merged copy when there are none).
+        mails = [_render_one(title_parts, body_parts, (r,), {**parameters, **r.parameters} if parameters else r.parameters, missing)
                  for r in recipients]
     else:
         if any(r.parameters for r in recipients):
             warnings.append("recipient_parameters_ignored:individual_false")
-        mails = [_render_one(title, body, tuple(recipients), parameters, missing)]
+        mails = [_render_one(title_parts, body_parts, tuple(recipients), parameters, missing)]
     names = sorted({n for m in mails for n in m.unfilled})
     if names:
         warnings.append("unfilled_placeholders:" + ",".join(names))
     return mails
 
 
-def _render_one(title: str, body: str, group: tuple[Recipient, ...], values: dict[str, str], missing: MissingPolicy) -> RenderedMail:
+def _render_one(title: list[str], body: list[str], group: tuple[Recipient, ...], values: dict[str, str],
+                missing: MissingPolicy) -> RenderedMail:
     unfilled: list[str] = []  # names with no value, title's first, each once
     filled_title, filled_body = substitute(title, values, missing, unfilled), substitute(body, values, missing, unfilled)
     if unfilled and missing == "reject":
