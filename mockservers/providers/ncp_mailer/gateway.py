@@ -62,10 +62,6 @@ def _fail(reason: str, detail: str) -> Rejection:
     return Rejection(spec.GW_AUTH_FAILED, reason, detail=detail)
 
 
-def _single(headers: CIMultiDictProxy[str], name: str) -> str | None:
-    return single_header(headers, name, spec.GW_AUTH_FAILED)
-
-
 def _missing(timestamp: str | None, access_key: str | None, signature: str | None) -> list[str]:
     return [name for name, value in ((spec.HEADER_TIMESTAMP, timestamp), (spec.HEADER_ACCESS_KEY, access_key),
                                      (spec.HEADER_SIGNATURE, signature)) if value is None]
@@ -87,12 +83,12 @@ def authenticate(
     rules: GatewayRules,
 ) -> Authenticated:
     """Run the gateway check; return the caller's credential or raise the 401 rejection."""
-    timestamp = _single(headers, spec.HEADER_TIMESTAMP)
-    access_key = _single(headers, spec.HEADER_ACCESS_KEY)
-    signature = _single(headers, spec.HEADER_SIGNATURE)
+    timestamp = single_header(headers, spec.HEADER_TIMESTAMP, spec.GW_AUTH_FAILED)
+    access_key = single_header(headers, spec.HEADER_ACCESS_KEY, spec.GW_AUTH_FAILED)
+    signature = single_header(headers, spec.HEADER_SIGNATURE, spec.GW_AUTH_FAILED)
     header_used = spec.HEADER_SIGNATURE
     if signature is None:
-        v1 = _single(headers, spec.HEADER_SIGNATURE_V1)
+        v1 = single_header(headers, spec.HEADER_SIGNATURE_V1, spec.GW_AUTH_FAILED)
         if v1 is not None and rules.accept_v1_signature_header:
             signature, header_used = v1, spec.HEADER_SIGNATURE_V1
         elif v1 is not None and timestamp is not None and access_key is not None:

@@ -218,8 +218,8 @@ class NcpMailerModel:
         return self.config.secret_key
 
     def credential(self, access_key: str) -> Credential | None:
-        with self._lock:
-            return self._credentials.get(access_key)
+        # Copy-on-write, like the templates: every signed request looks its key up, without the lock.
+        return self._credentials.get(access_key)
 
     def credentials(self) -> list[Credential]:
         with self._lock:
@@ -233,12 +233,15 @@ class NcpMailerModel:
         if not credential.access_key or not credential.secret_key:
             raise ValueError("access key and secret key must not be empty")
         with self._lock:
-            self._credentials[credential.access_key] = credential
+            self._credentials = {**self._credentials, credential.access_key: credential}
         return credential
 
     def remove_credential(self, access_key: str) -> bool:
         with self._lock:
-            return self._credentials.pop(access_key, None) is not None
+            if access_key not in self._credentials:
+                return False
+            self._credentials = {key: value for key, value in self._credentials.items() if key != access_key}
+            return True
 
     # --- templates -----------------------------------------------------------------
     def templates(self) -> Mapping[int, Template]:
@@ -301,8 +304,9 @@ class NcpMailerModel:
         while ((self._mail_count > self.config.message_capacity or self._retained_bytes > self.config.message_max_bytes)
                and len(self._requests) > 1):
             _, oldest = self._requests.popitem(last=False)
+            scope = self._scope(oldest.region)
             for mail in oldest.mails:
-                self._mails.pop(self._key(oldest.region, mail.mail_id), None)
+                self._mails.pop((scope, mail.mail_id), None)
             self._mail_count -= len(oldest.mails)
             self._retained_bytes -= oldest.retained_bytes
 
