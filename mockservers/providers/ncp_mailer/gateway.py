@@ -48,8 +48,10 @@ class GatewayRules:
     """``raw``: the request target exactly as received; ``strip_empty_query``: a trailing lone ``?`` is not signed."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only by convention; not frozen (~1 us more per request)
 class Authenticated:
+    """A request that passed the check."""
+
     credential: CredentialLike
     skew_ms: int
     """Mock clock minus the request's timestamp (positive: the request is older)."""
@@ -60,8 +62,9 @@ def _fail(reason: str, detail: str) -> Rejection:
     return Rejection(spec.GW_AUTH_FAILED, reason, detail=detail)
 
 
-def _single(headers: CIMultiDictProxy[str], name: str) -> str | None:
-    return single_header(headers, name, spec.GW_AUTH_FAILED)
+def _missing(timestamp: str | None, access_key: str | None, signature: str | None) -> list[str]:
+    return [name for name, value in ((spec.HEADER_TIMESTAMP, timestamp), (spec.HEADER_ACCESS_KEY, access_key),
+                                     (spec.HEADER_SIGNATURE, signature)) if value is None]
 
 
 def signed_uri(raw_uri: str, rules: GatewayRules) -> str:
@@ -80,21 +83,18 @@ def authenticate(
     rules: GatewayRules,
 ) -> Authenticated:
     """Run the gateway check; return the caller's credential or raise the 401 rejection."""
-    timestamp = _single(headers, spec.HEADER_TIMESTAMP)
-    access_key = _single(headers, spec.HEADER_ACCESS_KEY)
-    signature = _single(headers, spec.HEADER_SIGNATURE)
+    timestamp = single_header(headers, spec.HEADER_TIMESTAMP, spec.GW_AUTH_FAILED)
+    access_key = single_header(headers, spec.HEADER_ACCESS_KEY, spec.GW_AUTH_FAILED)
+    signature = single_header(headers, spec.HEADER_SIGNATURE, spec.GW_AUTH_FAILED)
     header_used = spec.HEADER_SIGNATURE
     if signature is None:
-        v1 = _single(headers, spec.HEADER_SIGNATURE_V1)
+        v1 = single_header(headers, spec.HEADER_SIGNATURE_V1, spec.GW_AUTH_FAILED)
         if v1 is not None and rules.accept_v1_signature_header:
             signature, header_used = v1, spec.HEADER_SIGNATURE_V1
         elif v1 is not None and timestamp is not None and access_key is not None:
             raise _fail("signature_v1_header", f"signature sent as {spec.HEADER_SIGNATURE_V1}; this API needs {spec.HEADER_SIGNATURE}")
-    missing = [name for name, value in ((spec.HEADER_TIMESTAMP, timestamp), (spec.HEADER_ACCESS_KEY, access_key),
-                                         (spec.HEADER_SIGNATURE, signature)) if value is None]
-    if missing:
-        raise _fail("header_missing", "missing: " + ", ".join(missing))
-    assert timestamp is not None and access_key is not None and signature is not None
+    if timestamp is None or access_key is None or signature is None:
+        raise _fail("header_missing", "missing: " + ", ".join(_missing(timestamp, access_key, signature)))
     skew = _check_timestamp(timestamp, now_ms, rules.tolerance_ms)
     credential = credentials.credential(access_key)
     # An unknown key costs what a known key with a bad signature costs: the same HMAC check
@@ -103,13 +103,17 @@ def authenticate(
     secret = credential.secret_key if credential is not None else _DECOY_SECRET
     uri = signed_uri(raw_uri, rules)
     valid = ncp_signature.verify(secret, method, uri, timestamp, access_key, signature)
-    hosts = [h for h in (headers.get("Host"), spec.API_HOST) if h]
-    diagnosis = None if valid else _diagnose(secret, method, uri, timestamp, access_key, signature, hosts)
+    diagnosis = None if valid else _diagnose(secret, method, uri, timestamp, access_key, signature, _hosts(headers))
     if credential is None:
         raise _fail("access_key_unknown", f"access key {access_key[:64]!r} is not known")
     if diagnosis is not None:
         raise _fail("signature_mismatch", diagnosis)
     return Authenticated(credential, skew, header_used)
+
+
+def _hosts(headers: CIMultiDictProxy[str]) -> list[str]:
+    """Hosts a client may have put in the signed URL (diagnosis only)."""
+    return [h for h in (headers.get("Host"), spec.API_HOST) if h]
 
 
 _DECOY_SECRET = secrets.token_urlsafe(30)
@@ -146,5 +150,7 @@ def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: st
 
 def header_names(headers: Mapping[str, str]) -> list[str]:
     """The gateway headers present, as the client spelled them (journal notes)."""
-    wanted = {spec.HEADER_TIMESTAMP, spec.HEADER_ACCESS_KEY, spec.HEADER_SIGNATURE, spec.HEADER_SIGNATURE_V1}
-    return [name for name in headers if name.lower() in wanted]
+    return [name for name in headers if name.lower() in _GATEWAY_HEADERS]
+
+
+_GATEWAY_HEADERS = frozenset({spec.HEADER_TIMESTAMP, spec.HEADER_ACCESS_KEY, spec.HEADER_SIGNATURE, spec.HEADER_SIGNATURE_V1})

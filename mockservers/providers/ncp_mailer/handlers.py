@@ -32,10 +32,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def region_of(path: str) -> str | None:
     """The region whose prefix starts ``path`` (``/api/v1``, ``/api/v1-sgn``, ``/api/v1-jpn``), else None."""
-    for region, prefix in spec.REGION_PREFIXES.items():
-        if path == prefix or path.startswith(prefix + "/"):
+    for region, prefix, under in _REGION_PATHS:
+        if path.startswith(under) or path == prefix:
             return region
     return None
+
+
+_REGION_PATHS = tuple((region, prefix, prefix + "/") for region, prefix in spec.REGION_PREFIXES.items())
 
 
 def language(request: web.Request) -> str:
@@ -43,11 +46,14 @@ def language(request: web.Request) -> str:
     value = request.headers.get(spec.HEADER_LANG)
     if value is None:
         return spec.DEFAULT_LANGUAGE
-    for lang in spec.LANGUAGES:
-        if value.strip().lower() == lang.lower():
-            return lang
-    ctx.warn(request, f"lang_unsupported:{value[:20]}")
-    return spec.DEFAULT_LANGUAGE
+    lang = _LANGUAGES.get(value.strip().lower())
+    if lang is None:
+        ctx.warn(request, f"lang_unsupported:{value[:20]}")
+        return spec.DEFAULT_LANGUAGE
+    return lang
+
+
+_LANGUAGES = {lang.lower(): lang for lang in spec.LANGUAGES}
 
 
 @web.middleware
@@ -79,9 +85,10 @@ def _authorize(request: web.Request, model: NcpMailerModel) -> None:
     if not config.verify_signature:
         ctx.note(request, signature_check="off")
         return
-    auth = authenticate(request.headers, request.method, request.raw_path, model.clock.now_ms(), model, config.gateway_rules())
+    headers = request.headers
+    auth = authenticate(headers, request.method, request.raw_path, model.clock.now_ms(), model, model.gateway_rules)
     ctx.note(request, signature_check="ok", access_key=auth.credential.access_key, timestamp_skew_ms=auth.skew_ms,
-             gateway_headers=header_names(request.headers))
+             gateway_headers=header_names(headers))
     if auth.signature_header != spec.HEADER_SIGNATURE:
         ctx.warn(request, f"signature_from:{auth.signature_header}")
     kind = spec.ACCOUNT_STATES.get(auth.credential.state)
@@ -100,12 +107,14 @@ async def create_mail_request(request: web.Request) -> web.Response:
         raise MailerRejection(spec.UNSUPPORTED_MEDIA_TYPE, "content_type_not_json",
                               details="Content-Type must be application/json", detail=content_type_detail(request.headers))
     payload = parse_json(ctx.body(request), warn=lambda warning: ctx.warn(request, warning))
-    draft = validate(payload, templates=model.templates(), now_ms=model.clock.now_ms(), rules=model.config.draft_rules())
+    now = model.clock.now_ms()
+    draft = validate(payload, templates=model.templates(), now_ms=now, rules=model.draft_rules)
     for warning in draft.warnings:
         ctx.warn(request, warning)
-    mail_request = model.create(request[REGION], draft, request.remote or "")
+    region = request[REGION]
+    mail_request = model.create(region, draft, request.remote or "", now)
     _store(request, mail_request)
-    ctx.note(request, region=request[REGION], request_id=mail_request.request_id, mails=len(mail_request.mails))
+    ctx.note(request, region=region, request_id=mail_request.request_id, mails=len(mail_request.mails))
     return ctx.json_response({"requestId": mail_request.request_id, "count": len(mail_request.mails)},
                              status=model.config.create_status)
 

@@ -32,16 +32,36 @@ def fill(text: str, parameters: Mapping[str, str], missing: MissingPolicy = "kee
     reported (``reject``: the caller turns ``missing`` into an error).
     """
     unknown: list[str] = []
+    return Filled(substitute(split_placeholders(text), parameters, missing, unknown), tuple(unknown))
 
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
+
+def split_placeholders(text: str) -> list[str]:
+    """``text`` cut around its placeholders: ``[literal, name, literal, ..., name, literal]``.
+
+    Split once per text, then :func:`substitute` fills it for each recipient.
+    """
+    if "${" not in text:  # no placeholder can match (most titles): no regex scan
+        return [text]
+    return PLACEHOLDER.split(text)
+
+
+def substitute(parts: list[str], parameters: Mapping[str, str], missing: MissingPolicy, unknown: list[str]) -> str:
+    """The text of :func:`split_placeholders`'s ``parts`` with its placeholders filled.
+
+    Each name with no parameter is added to ``unknown`` once (several texts can share the list).
+    """
+    if len(parts) == 1:
+        return parts[0]  # the text itself: mails without a placeholder share one string
+    filled = parts.copy()
+    for index in range(1, len(parts), 2):
+        name = parts[index]
         if name in parameters:
-            return parameters[name]
+            filled[index] = parameters[name]
+            continue
         if name not in unknown:
             unknown.append(name)
-        return "" if missing == "empty" else match.group(0)
-
-    return Filled(PLACEHOLDER.sub(replace, text), tuple(unknown))
+        filled[index] = "" if missing == "empty" else "${" + name + "}"  # the placeholder as written
+    return "".join(filled)
 
 
 def placeholders(text: str) -> list[str]:

@@ -19,7 +19,7 @@ from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
 from .errors import bad_request, not_found
-from .templates import PLACEHOLDER, MissingPolicy, fill
+from .templates import PLACEHOLDER, MissingPolicy, split_placeholders, substitute
 
 # [open] The seed's own example sends "hongildong@naver_.com" and "chulsoo@daum_.net":
 # domain labels with an underscore, which the core's WHATWG rule rejects. The
@@ -46,8 +46,12 @@ class Template:
     sender_name: str | None = None
 
 
-@dataclass(frozen=True)
+# Per-request values below are read-only by convention, not frozen: a frozen dataclass sets each
+# field through object.__setattr__, ~1 us more per instance on the createMailRequest path.
+@dataclass(slots=True)
 class Recipient:
+    """One entry of ``recipients``."""
+
     address: str
     name: str | None
     type: str
@@ -57,7 +61,7 @@ class Recipient:
         return {"address": self.address, "name": self.name, "type": self.type}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RenderedMail:
     """One mail the request produces: placeholders filled for its recipient(s)."""
 
@@ -67,7 +71,7 @@ class RenderedMail:
     unfilled: tuple[str, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class MailDraft:
     """A validated createMailRequest, ready to be stored."""
 
@@ -116,7 +120,7 @@ def validate(payload: Any, *, templates: Mapping[int, Template], now_ms: int, ru
     """Check a createMailRequest body and render its mails (raises on the first violation)."""
     if not isinstance(payload, dict):
         raise bad_request("body_not_object", "Request body must be a JSON object")
-    warnings = [f"unknown_field:{name}" for name in payload if name not in spec.KNOWN_FIELDS]
+    warnings = _unknown_fields(payload, spec.KNOWN_FIELDS, "")
     template = _template(payload.get("templateSid"), templates)
     sender_address = _sender_address(payload.get("senderAddress"), template, rules)
     sender_name = _optional_text(payload, "senderName", spec.MAX_SENDER_NAME_BYTES)
@@ -146,6 +150,13 @@ def validate(payload: Any, *, templates: Mapping[int, Template], now_ms: int, ru
         payload=payload,
         warnings=warnings,
     )
+
+
+def _unknown_fields(item: dict[str, Any], known: frozenset[str], prefix: str) -> list[str]:
+    """``unknown_field:<prefix><name>`` warnings, in the order the members came."""
+    if item.keys() <= known:  # the usual case, one C-level set comparison: no per-member loop
+        return []
+    return [f"unknown_field:{prefix}{name}" for name in item if name not in known]
 
 
 def _is_int(value: Any) -> bool:
@@ -184,7 +195,7 @@ def _optional_text(payload: dict[str, Any], name: str, max_bytes: int | None) ->
         return None
     if not isinstance(value, str):
         raise bad_request(f"{_snake(name)}_type", f"{name} must be a string", field=name)
-    if max_bytes is not None and len(value.encode("utf-8")) > max_bytes:
+    if max_bytes is not None and _utf8_length(value) > max_bytes:
         raise bad_request(f"{_snake(name)}_too_long", f"{name} exceeds {max_bytes} bytes", field=name)
     return value
 
@@ -198,9 +209,14 @@ def _content(payload: dict[str, Any], name: str, from_template: str | None, max_
         return from_template
     if not isinstance(value, str):
         raise bad_request(f"{name}_type", f"{name} must be a string", field=name)
-    if len(value.encode("utf-8")) > max_bytes:
+    if _utf8_length(value) > max_bytes:
         raise bad_request(f"{name}_too_long", f"{name} exceeds {max_bytes} bytes", field=name)
     return value
+
+
+def _utf8_length(text: str) -> int:
+    # isascii() reads a flag CPython keeps on every string: no copy of a 500 KB body just to count it.
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def _flag(payload: dict[str, Any], name: str, default: bool) -> bool:
@@ -290,33 +306,48 @@ def _recipients(payload: dict[str, Any], rules: DraftRules, warnings: list[str])
         raise bad_request("recipients_missing", "recipients must be a non-empty list", field="recipients")
     if len(value) > spec.MAX_RECIPIENTS:
         raise bad_request("recipients_too_many", f"At most {spec.MAX_RECIPIENTS} recipients", field="recipients")
-    recipients = [_recipient(item, f"recipients[{index}]", rules, warnings) for index, item in enumerate(value)]
-    for kind, limit in (("C", spec.MAX_CC), ("B", spec.MAX_BCC)):
-        if sum(r.type == kind for r in recipients) > limit:
-            raise bad_request(f"recipients_type_{kind.lower()}_too_many", f"At most {limit} recipients of type {kind}", field="recipients")
+    address_ok = is_email if rules.strict_addresses else is_mailer_address
+    recipients = [_recipient(item, index, address_ok, warnings) for index, item in enumerate(value)]
+    if len(recipients) > _FEWEST_COPY_LIMIT:  # fewer recipients cannot exceed either limit: no need to count
+        for kind, limit in (("C", spec.MAX_CC), ("B", spec.MAX_BCC)):
+            if sum(r.type == kind for r in recipients) > limit:
+                raise bad_request(f"recipients_type_{kind.lower()}_too_many", f"At most {limit} recipients of type {kind}",
+                                  field="recipients")
     return recipients
 
 
-def _recipient(item: Any, where: str, rules: DraftRules, warnings: list[str]) -> Recipient:
+_FEWEST_COPY_LIMIT = min(spec.MAX_CC, spec.MAX_BCC)
+
+
+def _recipient(item: Any, index: int, address_ok: Callable[[object], bool], warnings: list[str]) -> Recipient:
+    # ``where`` (``recipients[3]``) is only built when a message needs it: most recipients need none.
     if not isinstance(item, dict):
+        where = _where(index)
         raise bad_request("recipient_type", f"{where} must be an object", field=where)
-    warnings.extend(f"unknown_field:{where}.{name}" for name in item if name not in spec.RECIPIENT_FIELDS)
+    if not item.keys() <= spec.RECIPIENT_FIELDS:
+        warnings.extend(_unknown_fields(item, spec.RECIPIENT_FIELDS, _where(index) + "."))
     address = item.get("address")
     if address is None:
-        raise bad_request("recipient_address_missing", f"{where}.address is required", field=f"{where}.address")
-    if not _address_ok(address, rules):
-        raise bad_request("recipient_address_invalid", f"{where}.address is not a valid email address", field=f"{where}.address")
+        raise bad_request("recipient_address_missing", f"{_where(index)}.address is required", field=f"{_where(index)}.address")
+    if not address_ok(address):
+        raise bad_request("recipient_address_invalid", f"{_where(index)}.address is not a valid email address",
+                          field=f"{_where(index)}.address")
     name = item.get("name")
     if name is not None and not isinstance(name, str):
-        raise bad_request("recipient_name_type", f"{where}.name must be a string or null", field=f"{where}.name")
+        raise bad_request("recipient_name_type", f"{_where(index)}.name must be a string or null", field=f"{_where(index)}.name")
     kind = item.get("type")
     if kind is None:
         # [open] the type is documented as R|C|B; a missing type is taken as R (warned).
-        warnings.append(f"recipient_type_defaulted:{where}")
+        warnings.append(f"recipient_type_defaulted:{_where(index)}")
         kind = "R"
     if kind not in spec.RECIPIENT_TYPES:
-        raise bad_request("recipient_type_invalid", f"{where}.type must be one of R, C, B", field=f"{where}.type")
-    return Recipient(str(address), name, kind, _parameters(item.get("parameters"), f"{where}.parameters"))
+        raise bad_request("recipient_type_invalid", f"{_where(index)}.type must be one of R, C, B", field=f"{_where(index)}.type")
+    parameters = item.get("parameters")
+    return Recipient(str(address), name, kind, {} if parameters is None else _parameters(parameters, f"{_where(index)}.parameters"))
+
+
+def _where(index: int) -> str:
+    return f"recipients[{index}]"
 
 
 def _check_rendered_size(title: str, body: str, mails: int, limit: int) -> None:
@@ -325,8 +356,10 @@ def _check_rendered_size(title: str, body: str, mails: int, limit: int) -> None:
     A text with a ``${...}`` placeholder is copied once per mail: 100,000 recipients of a
     500 KB body (both within the API's limits) would be 50 GB. A text without one is shared.
     """
+    if not limit or (len(title) + len(body)) * mails <= limit:
+        return  # within the limit even if both texts were personalised: no need to search them
     copies = sum(len(text) for text in (title, body) if PLACEHOLDER.search(text))
-    if limit and copies * mails > limit:
+    if copies * mails > limit:
         raise bad_request("rendered_too_large", f"{mails} personalised mails of {copies} characters exceed the mock's "
                           f"limit of {limit} rendered characters (message_max_bytes)", field="recipients")
 
@@ -334,24 +367,29 @@ def _check_rendered_size(title: str, body: str, mails: int, limit: int) -> None:
 def _render(title: str, body: str, recipients: list[Recipient], parameters: dict[str, str], individual: bool,
             missing: MissingPolicy, warnings: list[str]) -> list[RenderedMail]:
     """individual (default): one mail per recipient, its parameters over the request's; else one mail for all."""
+    title_parts, body_parts = split_placeholders(title), split_placeholders(body)
     if individual:
-        groups = [((r,), {**parameters, **r.parameters}) for r in recipients]
+        # Request parameters under each recipient's (substitute only reads them: no merged copy when there are none).
+        mails = [_render_one(title_parts, body_parts, (r,), {**parameters, **r.parameters} if parameters else r.parameters, missing)
+                 for r in recipients]
     else:
         if any(r.parameters for r in recipients):
             warnings.append("recipient_parameters_ignored:individual_false")
-        groups = [(tuple(recipients), parameters)]
-    mails = []
-    for group, values in groups:
-        filled_title, filled_body = fill(title, values, missing), fill(body, values, missing)
-        unfilled = tuple(dict.fromkeys(filled_title.missing + filled_body.missing))
-        if unfilled and missing == "reject":
-            raise bad_request("parameter_missing", f"No parameter for ${{{unfilled[0]}}} (recipient {group[0].address})",
-                              field="parameters")
-        mails.append(RenderedMail(filled_title.text, filled_body.text, group, unfilled))
-    if any(m.unfilled for m in mails):
-        names = sorted({n for m in mails for n in m.unfilled})
+        mails = [_render_one(title_parts, body_parts, tuple(recipients), parameters, missing)]
+    names = sorted({n for m in mails for n in m.unfilled})
+    if names:
         warnings.append("unfilled_placeholders:" + ",".join(names))
     return mails
+
+
+def _render_one(title: list[str], body: list[str], group: tuple[Recipient, ...], values: dict[str, str],
+                missing: MissingPolicy) -> RenderedMail:
+    unfilled: list[str] = []  # names with no value, title's first, each once
+    filled_title, filled_body = substitute(title, values, missing, unfilled), substitute(body, values, missing, unfilled)
+    if unfilled and missing == "reject":
+        raise bad_request("parameter_missing", f"No parameter for ${{{unfilled[0]}}} (recipient {group[0].address})",
+                          field="parameters")
+    return RenderedMail(filled_title, filled_body, group, tuple(unfilled))
 
 
 def _snake(name: str) -> str:
