@@ -10,8 +10,8 @@
    budget evicts, vs the documented bound of docs/memory.md (:mod:`bench.memory_max`)
 5. cold start of ``serve`` and ``vectors generate`` (:mod:`bench.coldstart`)
 8. ``serve --tls --persist`` start-up vs plain, and ``--persist`` throughput vs in memory (:mod:`bench.serve_features`)
-6. the latency tail with a full journal and store (p99/p50 at c=16 vs bare aiohttp) and the GC-tracked
-   objects one request leaves behind (:mod:`bench.tail`)
+6. the latency tail with a full journal and store (p99/p50 at c=16 vs bare aiohttp; netcore-email, ncp-mailer,
+   netcore-ce) and the GC-tracked objects one request leaves behind (every provider) (:mod:`bench.tail`)
 7. health p99 of every mock while one client sends each provider's most expensive input (:mod:`bench.stall`)
 
 Issue 16's figures (:mod:`bench.more_figures`): ``loops`` (asyncio and uvloop at c=16 and c=64, each vs bare aiohttp
@@ -111,8 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         attempt("4 memory, maximum-size inputs", lambda: [memory_max.measure()])
     if "5" in wanted:
         attempt("5 cold start", lambda: coldstart.measure(max(1, min(rounds, 3))))
-    if "6" in wanted and "netcore-email" in profiles:
-        attempt("6 tail", lambda: tail.measure(profiles["netcore-email"], settings, fill=2_000 if args.quick else 12_000))
+    if "6" in wanted:
+        for provider_id, profile in profiles.items():
+            if profile.throughput_target is not None:
+                attempt(f"6 tail {provider_id}", lambda profile=profile: tail.measure(profile, settings, fill=2_000 if args.quick else 12_000))
+            else:
+                attempt(f"6 gc objects {provider_id}", lambda profile=profile: tail.measure_objects(profile, 500 if args.quick else 3_000))
     if "7" in wanted:
         attempt("7 stall", lambda: stall.measure(seconds=1.0 if args.quick else 4.0, only=args.provider))
     if "8" in wanted:
