@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Final, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig
 
@@ -208,7 +208,7 @@ class NcpMailerModel:
             self._mails = {}
             for item in state["requests"]:
                 mails = [_mail_record_from_json(m) for m in item["mails"]]
-                request = _request_record(item["request_id"], item["region"], item["request_ms"], item["reservation_ms"],
+                request: RequestRecord = (item["request_id"], item["region"], item["request_ms"], item["reservation_ms"],
                                           tuple(m[_MAIL_ID] for m in mails), item.get("retained_bytes", 0))
                 self._requests[self._key(request[_REGION], request[_REQUEST_ID])] = request
                 self._mails.update((self._key(m[_M_REGION], m[_MAIL_ID]), m) for m in mails)
@@ -292,7 +292,7 @@ class NcpMailerModel:
             for rendered in draft.mails:
                 mail_id = self._new_id(day)
                 title, body, recipients, unfilled = rendered.title, rendered.body, rendered.recipients, rendered.unfilled
-                # Positional, in Mail's field order (_mail_record reads it back); recipients as tuples (_recipients_record).
+                # Positional, in Mail's field order (_mail reads it back); recipients as tuples (_recipients_record).
                 self._mails[(scope, mail_id)] = (
                     mail_id, request_id, region, title, body, _recipients_record(recipients), sender_address, sender_name,
                     template_sid, template_name, advertising, references_header, now, reservation_ms, confirm_and_send,
@@ -364,8 +364,10 @@ class NcpMailerModel:
 
     def _request_json(self, request: RequestRecord) -> dict[str, Any]:
         """A request as :meth:`snapshot` writes it: MailRequest's fields, its mails' fields, recipients' fields."""
+        request_id, region, request_ms, reservation_ms, _, retained_bytes = request
         mails = [_mail_json(record) for record in self._mail_records(request)]
-        return {**dict(zip(_REQUEST_FIELDS, request[:_MAIL_IDS])), "mails": mails, "retained_bytes": request[_RETAINED_BYTES]}
+        return {"request_id": request_id, "region": region, "request_ms": request_ms, "reservation_ms": reservation_ms,
+                "mails": mails, "retained_bytes": retained_bytes}
 
 
 # --- stored records (see the module docstring) -----------------------------------------------
@@ -378,16 +380,21 @@ RequestRecord = tuple[str, str, int, "int | None", tuple[str, ...], int]
 
 _MAIL_FIELDS: tuple[str, ...] = Mail.__slots__  # type: ignore[attr-defined]
 _REQUEST_FIELDS: tuple[str, ...] = MailRequest.__slots__  # type: ignore[attr-defined]
-_RECIPIENT_FIELDS: tuple[str, ...] = Recipient.__slots__  # type: ignore[attr-defined]
-_MAIL_ID, _M_REGION, _RECIPIENTS, _STATUS_OVERRIDE = (_MAIL_FIELDS.index(n) for n in ("mail_id", "region", "recipients", "status_override"))
-_REQUEST_ID, _REGION, _REQUEST_MS, _RESERVATION_MS, _MAIL_IDS, _RETAINED_BYTES = range(6)
+_MAIL_ID: Final = 0
+_M_REGION: Final = 2
+_RECIPIENTS: Final = 5
+_STATUS_OVERRIDE: Final = 17
+_REQUEST_ID: Final = 0
+_REGION: Final = 1
+_REQUEST_MS: Final = 2
+_RESERVATION_MS: Final = 3
+_MAIL_IDS: Final = 4
+_RETAINED_BYTES: Final = 5
+# The records' layout follows the dataclasses' field order (create() writes mail records positionally).
+assert [_MAIL_FIELDS.index(n) for n in ("mail_id", "region", "recipients", "status_override")] == [0, 2, 5, 17]
+assert len(_MAIL_FIELDS) == 18 and _MAIL_FIELDS[-2] == "unfilled"
 assert _REQUEST_FIELDS == ("request_id", "region", "request_ms", "reservation_ms", "mails", "retained_bytes")
-assert _MAIL_FIELDS[-2:] == ("unfilled", "status_override")
-
-
-def _request_record(request_id: str, region: str, request_ms: int, reservation_ms: int | None, mail_ids: tuple[str, ...],
-                    retained_bytes: int) -> RequestRecord:
-    return (request_id, region, request_ms, reservation_ms, mail_ids, retained_bytes)
+assert Recipient.__slots__ == ("address", "name", "type", "parameters")  # type: ignore[attr-defined]
 
 
 def _recipients_record(recipients: tuple[Recipient, ...]) -> tuple[RecipientRecord, ...]:
@@ -396,13 +403,13 @@ def _recipients_record(recipients: tuple[Recipient, ...]) -> tuple[RecipientReco
 
 def _mail(record: MailRecord) -> Mail:
     recipients = tuple([Recipient(a, n, t, dict(p)) for a, n, t, p in record[_RECIPIENTS]])
-    return Mail(*record[:_RECIPIENTS], recipients, *record[_RECIPIENTS + 1:])
+    return Mail(*(record[:_RECIPIENTS] + (recipients,) + record[_RECIPIENTS + 1:]))
 
 
 def _mail_json(record: MailRecord) -> dict[str, Any]:
     """Like ``asdict`` of the :class:`Mail` (whose deep copies cost ~10x more: snapshots of full stores must stay cheap)."""
     item = dict(zip(_MAIL_FIELDS, record))
-    item["recipients"] = [dict(zip(_RECIPIENT_FIELDS, (a, n, t, dict(p)))) for a, n, t, p in record[_RECIPIENTS]]
+    item["recipients"] = [{"address": a, "name": n, "type": t, "parameters": dict(p)} for a, n, t, p in record[_RECIPIENTS]]
     return item
 
 
