@@ -4,6 +4,12 @@ Delivery is simulated: a mail is "S" (sent successfully) as soon as it is
 accepted, "R" (ready) while its reservation lies ahead of the mock clock or
 while it waits for confirmation (``confirmAndSend``), and whatever a test sets
 through :meth:`NcpMailerModel.set_mail_status` (``POST /__mock__/mails/{id}/status``).
+
+What the model keeps per request and per mail is one flat tuple of atomic values (a
+recipient's parameters as name/value pairs): tuples the garbage collector stops tracking,
+so a full store does not lengthen every full collection (issue 16). :class:`Mail` and
+:class:`MailRequest` are rebuilt from them on each read; a status override replaces the
+stored tuple.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Final, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig
 
@@ -84,8 +90,8 @@ class Credential:
 class Mail:
     """One stored mail (one per recipient when ``individual``).
 
-    Slotted, like :class:`MailRequest`: the model keeps up to ``message_capacity`` of them,
-    each without a ``__dict__`` for the garbage collector to walk.
+    A fresh copy on each read: the model keeps the values as one tuple (see the module docstring),
+    so changing a returned mail does not change the stored one.
     """
 
     mail_id: str
@@ -143,7 +149,7 @@ class Mail:
 
 @dataclass(slots=True)
 class MailRequest:
-    """One createMailRequest call and the mails it produced."""
+    """One createMailRequest call and the mails it produced (a fresh copy on each read, like :class:`Mail`)."""
 
     request_id: str
     region: str
@@ -174,8 +180,8 @@ class NcpMailerModel:
                 self.config.access_key: Credential(self.config.access_key, self.config.secret_key)
             }
             self._templates: dict[int, Template] = {}
-            self._requests: OrderedDict[tuple[str, str], MailRequest] = OrderedDict()
-            self._mails: dict[tuple[str, str], Mail] = {}
+            self._requests: OrderedDict[tuple[str, str], RequestRecord] = OrderedDict()
+            self._mails: dict[tuple[str, str], MailRecord] = {}
             self._mail_count = 0
             self._retained_bytes = 0
             self._sequence = itertools.count(1)
@@ -189,7 +195,7 @@ class NcpMailerModel:
             return {
                 "credentials": [asdict(c) for c in self._credentials.values()],
                 "templates": [asdict(t) for t in self._templates.values()],
-                "requests": [_request_json(r) for r in self._requests.values()],
+                "requests": [self._request_json(r) for r in self._requests.values()],
                 "sequence": sequence,
             }
 
@@ -201,11 +207,12 @@ class NcpMailerModel:
             self._requests = OrderedDict()
             self._mails = {}
             for item in state["requests"]:
-                mails = [_mail_from_json(m) for m in item["mails"]]
-                request = MailRequest(**{**item, "mails": mails})
-                self._requests[self._key(request.region, request.request_id)] = request
-                self._mails.update((self._key(m.region, m.mail_id), m) for m in mails)
-            self._mail_count = sum(len(r.mails) for r in self._requests.values())
+                mails = [_mail_record_from_json(m) for m in item["mails"]]
+                request: RequestRecord = (item["request_id"], item["region"], item["request_ms"], item["reservation_ms"],
+                                          tuple(m[_MAIL_ID] for m in mails), item.get("retained_bytes", 0))
+                self._requests[self._key(request[_REGION], request[_REQUEST_ID])] = request
+                self._mails.update((self._key(m[_M_REGION], m[_MAIL_ID]), m) for m in mails)
+            self._mail_count = sum(len(r[_MAIL_IDS]) for r in self._requests.values())
             self._sequence = itertools.count(int(state["sequence"]))
 
     # --- credentials -------------------------------------------------------------
@@ -276,27 +283,32 @@ class NcpMailerModel:
         day = kst_day(now)
         template = draft.template
         template_sid, template_name = (template.sid, template.name) if template else (None, None)
+        sender_address, sender_name, advertising = draft.sender_address, draft.sender_name, draft.advertising
+        references_header, reservation_ms, confirm_and_send = draft.references_header, draft.reservation_ms, draft.confirm_and_send
         with self._lock:
-            request = MailRequest(self._new_id(day), region, now, draft.reservation_ms)
+            request_id = self._new_id(day)
             scope = self._scope(region)
+            mails, mail_ids = [], []
             for rendered in draft.mails:
-                mail = Mail(
-                    mail_id=self._new_id(day), request_id=request.request_id, region=region,
-                    title=rendered.title, body=rendered.body, recipients=rendered.recipients,
-                    sender_address=draft.sender_address, sender_name=draft.sender_name,
-                    template_sid=template_sid, template_name=template_name,
-                    advertising=draft.advertising, references_header=draft.references_header,
-                    request_ms=now, reservation_ms=draft.reservation_ms, confirm_and_send=draft.confirm_and_send,
-                    requester_ip=requester_ip, unfilled=rendered.unfilled,
+                mail_id = self._new_id(day)
+                title, body, recipients, unfilled = rendered.title, rendered.body, rendered.recipients, rendered.unfilled
+                # Positional, in Mail's field order (_mail reads it back); recipients as tuples (_recipients_record).
+                self._mails[(scope, mail_id)] = (
+                    mail_id, request_id, region, title, body, _recipients_record(recipients), sender_address, sender_name,
+                    template_sid, template_name, advertising, references_header, now, reservation_ms, confirm_and_send,
+                    requester_ip, unfilled, None,
                 )
-                request.mails.append(mail)
-                self._mails[(scope, mail.mail_id)] = mail
-            self._requests[(scope, request.request_id)] = request
-            self._mail_count += len(request.mails)
-            request.retained_bytes = _text_bytes(request.mails)
-            self._retained_bytes += request.retained_bytes
+                mails.append(Mail(
+                    mail_id, request_id, region, title, body, recipients, sender_address, sender_name, template_sid,
+                    template_name, advertising, references_header, now, reservation_ms, confirm_and_send, requester_ip, unfilled,
+                ))
+                mail_ids.append(mail_id)
+            retained_bytes = _text_bytes(mails)
+            self._requests[(scope, request_id)] = (request_id, region, now, reservation_ms, tuple(mail_ids), retained_bytes)
+            self._mail_count += len(mails)
+            self._retained_bytes += retained_bytes
             self._evict()
-        return request
+        return MailRequest(request_id, region, now, reservation_ms, mails, retained_bytes)
 
     def _evict(self) -> None:
         """Keep at most ``message_capacity`` mails and ``message_max_bytes`` of their texts (oldest requests go first),
@@ -304,24 +316,26 @@ class NcpMailerModel:
         while ((self._mail_count > self.config.message_capacity or self._retained_bytes > self.config.message_max_bytes)
                and len(self._requests) > 1):
             _, oldest = self._requests.popitem(last=False)
-            scope = self._scope(oldest.region)
-            for mail in oldest.mails:
-                self._mails.pop((scope, mail.mail_id), None)
-            self._mail_count -= len(oldest.mails)
-            self._retained_bytes -= oldest.retained_bytes
+            scope = self._scope(oldest[_REGION])
+            for mail_id in oldest[_MAIL_IDS]:
+                self._mails.pop((scope, mail_id), None)
+            self._mail_count -= len(oldest[_MAIL_IDS])
+            self._retained_bytes -= oldest[_RETAINED_BYTES]
 
     def request(self, region: str, request_id: str) -> MailRequest | None:
         with self._lock:
-            return self._requests.get(self._key(region, request_id))
+            record = self._requests.get(self._key(region, request_id))
+            return None if record is None else self._mail_request(record)
 
     def mail(self, region: str, mail_id: str) -> Mail | None:
         with self._lock:
-            return self._mails.get(self._key(region, mail_id))
+            record = self._mails.get(self._key(region, mail_id))
+        return None if record is None else _mail(record)
 
     def requests(self) -> list[MailRequest]:
         """Every stored request, oldest first (all regions)."""
         with self._lock:
-            return list(self._requests.values())
+            return [self._mail_request(record) for record in self._requests.values()]
 
     def mails(self) -> list[Mail]:
         """Every stored mail, oldest first (all regions)."""
@@ -332,11 +346,77 @@ class NcpMailerModel:
         if status is not None and status not in spec.STATUS_CODES:
             raise ValueError(f"status must be one of {', '.join(spec.STATUS_CODES)}")
         with self._lock:
-            for (_, ident), mail in self._mails.items():
-                if ident == mail_id:
-                    mail.status_override = status
-                    return mail
+            for key, record in self._mails.items():
+                if key[1] == mail_id:
+                    record = self._mails[key] = record[:_STATUS_OVERRIDE] + (status,)
+                    return _mail(record)
         raise KeyError(mail_id)
+
+    def _mail_records(self, request: RequestRecord) -> list[MailRecord]:
+        """A stored request's mail records (evicted together with it: always all there). Caller holds the lock."""
+        scope, mails = self._scope(request[_REGION]), self._mails
+        return [mails[(scope, mail_id)] for mail_id in request[_MAIL_IDS]]
+
+    def _mail_request(self, request: RequestRecord) -> MailRequest:
+        mails = [_mail(record) for record in self._mail_records(request)]
+        return MailRequest(request[_REQUEST_ID], request[_REGION], request[_REQUEST_MS], request[_RESERVATION_MS], mails,
+                           request[_RETAINED_BYTES])
+
+    def _request_json(self, request: RequestRecord) -> dict[str, Any]:
+        """A request as :meth:`snapshot` writes it: MailRequest's fields, its mails' fields, recipients' fields."""
+        request_id, region, request_ms, reservation_ms, _, retained_bytes = request
+        mails = [_mail_json(record) for record in self._mail_records(request)]
+        return {"request_id": request_id, "region": region, "request_ms": request_ms, "reservation_ms": reservation_ms,
+                "mails": mails, "retained_bytes": retained_bytes}
+
+
+# --- stored records (see the module docstring) -----------------------------------------------
+MailRecord = tuple[Any, ...]
+"""A :class:`Mail`'s fields in order, recipients as :data:`RecipientRecord` tuples."""
+RecipientRecord = tuple[str, "str | None", str, tuple[tuple[str, str], ...]]
+"""A :class:`Recipient`: address, name, type, parameters as (name, value) pairs."""
+RequestRecord = tuple[str, str, int, "int | None", tuple[str, ...], int]
+"""A :class:`MailRequest`: request id, region, request ms, reservation ms, its mails' ids, retained bytes."""
+
+_MAIL_FIELDS: tuple[str, ...] = Mail.__slots__  # type: ignore[attr-defined]
+_REQUEST_FIELDS: tuple[str, ...] = MailRequest.__slots__  # type: ignore[attr-defined]
+_MAIL_ID: Final = 0
+_M_REGION: Final = 2
+_RECIPIENTS: Final = 5
+_STATUS_OVERRIDE: Final = 17
+_REQUEST_ID: Final = 0
+_REGION: Final = 1
+_REQUEST_MS: Final = 2
+_RESERVATION_MS: Final = 3
+_MAIL_IDS: Final = 4
+_RETAINED_BYTES: Final = 5
+# The records' layout follows the dataclasses' field order (create() writes mail records positionally).
+assert [_MAIL_FIELDS.index(n) for n in ("mail_id", "region", "recipients", "status_override")] == [0, 2, 5, 17]
+assert len(_MAIL_FIELDS) == 18 and _MAIL_FIELDS[-2] == "unfilled"
+assert _REQUEST_FIELDS == ("request_id", "region", "request_ms", "reservation_ms", "mails", "retained_bytes")
+assert Recipient.__slots__ == ("address", "name", "type", "parameters")  # type: ignore[attr-defined]
+
+
+def _recipients_record(recipients: tuple[Recipient, ...]) -> tuple[RecipientRecord, ...]:
+    return tuple([(r.address, r.name, r.type, tuple(r.parameters.items())) for r in recipients])
+
+
+def _mail(record: MailRecord) -> Mail:
+    recipients = tuple([Recipient(a, n, t, dict(p)) for a, n, t, p in record[_RECIPIENTS]])
+    return Mail(*(record[:_RECIPIENTS] + (recipients,) + record[_RECIPIENTS + 1:]))
+
+
+def _mail_json(record: MailRecord) -> dict[str, Any]:
+    """Like ``asdict`` of the :class:`Mail` (whose deep copies cost ~10x more: snapshots of full stores must stay cheap)."""
+    item = dict(zip(_MAIL_FIELDS, record))
+    item["recipients"] = [{"address": a, "name": n, "type": t, "parameters": dict(p)} for a, n, t, p in record[_RECIPIENTS]]
+    return item
+
+
+def _mail_record_from_json(item: Mapping[str, Any]) -> MailRecord:
+    recipients = tuple([(r["address"], r["name"], r["type"], tuple(r["parameters"].items())) for r in item["recipients"]])
+    return tuple(recipients if name == "recipients" else tuple(item[name]) if name == "unfilled" else item.get(name)
+                 for name in _MAIL_FIELDS)
 
 
 _DAY_MS = 86_400_000
@@ -353,22 +433,6 @@ def _kst_date(day_number: int) -> str:
     # Memoised per day: a datetime plus strftime cost ~3 us, twice per createMailRequest, for a
     # text that changes once a day (measured ~7% of the mock's CPU under load).
     return (_KST_EPOCH_DAY + timedelta(days=day_number)).strftime("%Y%m%d")
-
-
-def _request_json(request: MailRequest) -> dict[str, Any]:
-    """Like ``asdict`` (whose deep copies cost ~10x more: snapshots of full stores must stay cheap)."""
-    mails = [{**_shallow(mail), "recipients": [_shallow(r) for r in mail.recipients]} for mail in request.mails]
-    return {**_shallow(request), "mails": mails}
-
-
-def _shallow(item: Any) -> dict[str, Any]:
-    """A slotted dataclass's fields as a dict, values not copied (what ``vars`` gives for a plain one)."""
-    return {name: getattr(item, name) for name in item.__slots__}
-
-
-def _mail_from_json(item: Mapping[str, Any]) -> Mail:
-    recipients = tuple(Recipient(**r) for r in item["recipients"])
-    return Mail(**{**item, "recipients": recipients, "unfilled": tuple(item["unfilled"])})
 
 
 def _text_bytes(mails: list[Mail]) -> int:
