@@ -95,12 +95,13 @@ REF, COMPANY, STATUS, PREPARED, ATTACHMENTS = 0, 1, 5, 7, 9
 
 def email_record(email: Email) -> EmailRecord:
     """``email`` as one flat tuple the collector stops tracking."""
+    recipients: list[Any] = []
+    for name, items in email.recipients.items():
+        recipients += name, tuple(items)
+    attachments = tuple([_attachment_record(a) for a in email.attachments.values()]) if email.attachments else ()
     return (
         email.email_ref, email.company_api_id, email.sender_email, email.subject, email.body, email.status,
-        email.created_ms, email.prepared, email.drafts,
-        tuple([_attachment_record(a) for a in email.attachments.values()]),
-        tuple([part for name, items in email.recipients.items() for part in (name, tuple(items))]),
-        email.sent_ms,
+        email.created_ms, email.prepared, email.drafts, attachments, tuple(recipients), email.sent_ms,
     )
 
 
