@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Iterator, Literal, Mapping
 
 EmailStatus = Literal["prepared", "sent"]
 
@@ -95,14 +95,19 @@ REF, COMPANY, STATUS, PREPARED, ATTACHMENTS = 0, 1, 5, 7, 9
 
 def email_record(email: Email) -> EmailRecord:
     """``email`` as one flat tuple the collector stops tracking."""
-    recipients: list[Any] = []
-    for name, items in email.recipients.items():
-        recipients += name, tuple(items)
     attachments = tuple([_attachment_record(a) for a in email.attachments.values()]) if email.attachments else ()
     return (
         email.email_ref, email.company_api_id, email.sender_email, email.subject, email.body, email.status,
-        email.created_ms, email.prepared, email.drafts, attachments, tuple(recipients), email.sent_ms,
+        email.created_ms, email.prepared, email.drafts, attachments, flat_recipients(email.recipients), email.sent_ms,
     )
+
+
+def flat_recipients(recipients: Mapping[str, list[str]]) -> tuple[Any, ...]:
+    """``{list name: addresses}`` as the record keeps it: ``(name, addresses tuple, name, ...)``."""
+    flat: list[Any] = []
+    for name, items in recipients.items():
+        flat += name, tuple(items)
+    return tuple(flat)
 
 
 def email_from_record(record: EmailRecord) -> Email:
@@ -124,8 +129,8 @@ def attachment_from_record(record: EmailRecord, file_ref: str) -> Attachment | N
     return None
 
 
-def file_refs(record: EmailRecord) -> list[str]:
-    return [attachment[0] for attachment in record[ATTACHMENTS]]
+def file_refs(record: EmailRecord) -> Iterator[str]:
+    return (attachment[0] for attachment in record[ATTACHMENTS])
 
 
 def record_bytes(record: EmailRecord) -> int:
