@@ -44,3 +44,8 @@ def test_sent_emails_with_attachments_are_kept_untracked_and_read_back_whole(sta
     assert (attachment.file_ref, attachment.file_name, attachment.data, attachment.esign, attachment.versions) == (
         kept, "a2.pdf", b"%PDF-1.7 again", False, 2)
     assert model.attachment_bytes(email_ref, kept) == attachment
+    # A snapshot taken back (serve --persist) keeps the same flat tuple and reads back the same email.
+    model.restore(model.snapshot())
+    assert model._emails[email_ref] == record and model.email(email_ref) == email
+    email.attachments.clear()  # a read is a copy: changing it leaves the mock's state alone
+    assert len(model.email(email_ref).attachments) == 1
