@@ -11,12 +11,11 @@ reference creates and sends an email in one call, with no attachments.
 
 from __future__ import annotations
 
-import base64
 import threading
 import uuid
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from dataclasses import dataclass
+from typing import Any, Mapping, NoReturn
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.validation import is_email
@@ -24,10 +23,26 @@ from sealmail.mockservers.crypto.jwt import JwtError, VerifiedJwt, verify_jwt
 
 from . import spec
 from .companies import Company, CompanyRegistry, KeyPair, key_pair_from_private_pem, make_company, parse_domains
+from .emails import (
+    ATTACHMENTS,
+    COMPANY,
+    PREPARED,
+    REF,
+    STATUS,
+    Attachment,
+    Email,
+    EmailRecord,
+    attachment_from_record,
+    email_from_json,
+    email_from_record,
+    email_json,
+    email_record,
+    file_refs,
+    flat_recipients,
+    record_bytes,
+)
 from .test_keys import DEFAULT_PRIVATE_KEY_PEM
 from .uploads import MultipartLimits, UploadForm
-
-EmailStatus = Literal["prepared", "sent"]
 
 
 @dataclass(kw_only=True)
@@ -121,69 +136,6 @@ def _one_of(name: str, value: str, allowed: set[str]) -> None:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
 
 
-@dataclass
-class Attachment:
-    """One uploaded file of an email (bytes kept for ``/__mock__`` retrieval)."""
-
-    file_ref: str
-    file_name: str
-    content_type: str
-    data: bytes
-    sha256: str
-    esign: bool
-    uploaded_ms: int
-    versions: int = 1
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "fileRef": self.file_ref,
-            "fileName": self.file_name,
-            "contentType": self.content_type,
-            "size": self.size,
-            "sha256": self.sha256,
-            "reqESignFlag": "Y" if self.esign else "N",
-            "versions": self.versions,
-        }
-
-
-@dataclass
-class Email:
-    """An email as the mock keeps it."""
-
-    email_ref: str
-    company_api_id: str
-    sender_email: str
-    subject: str
-    body: str
-    status: EmailStatus
-    created_ms: int
-    prepared: bool
-    drafts: int = 1
-    attachments: "OrderedDict[str, Attachment]" = field(default_factory=OrderedDict)
-    recipients: dict[str, list[str]] = field(default_factory=dict)
-    sent_ms: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "emailRef": self.email_ref,
-            "companyApiId": self.company_api_id,
-            "senderEmail": self.sender_email,
-            "emailSubject": self.subject,
-            "emailBody": self.body,
-            "status": self.status,
-            "prepared": self.prepared,
-            "drafts": self.drafts,
-            "createdMs": self.created_ms,
-            "sentMs": self.sent_ms,
-            "recipients": {name: list(items) for name, items in self.recipients.items()},
-            "attachments": [a.to_json() for a in self.attachments.values()],
-        }
-
-
 @dataclass(frozen=True)
 class SendRequest:
     """A validated send body."""
@@ -203,7 +155,7 @@ class StayPrivateModel:
         self.clock = clock
         self.default_keys: KeyPair = key_pair_from_private_pem(config.company_private_key_pem)
         self.companies = CompanyRegistry()
-        self._emails: OrderedDict[str, Email] = OrderedDict()
+        self._emails: OrderedDict[str, EmailRecord] = OrderedDict()  # flat tuples: see emails.py
         self._file_index: dict[str, str] = {}
         self._in_flight: Counter[str] = Counter()
         self._lock = threading.RLock()
@@ -232,7 +184,7 @@ class StayPrivateModel:
         Uploads in flight are not kept: a restart ends them.
         """
         with self._lock:
-            emails = [_email_json(email) for email in self._emails.values()]
+            emails = [email_json(email_from_record(record)) for record in self._emails.values()]
             evicted = self.evicted_emails
         companies = [
             {"api_id": c.api_id, "public_key_pem": c.public_key_pem, "domains": list(c.domains), "api_enabled": c.api_enabled}
@@ -245,12 +197,12 @@ class StayPrivateModel:
         # Key sizes were checked at registration; a later, stricter min_rsa_key_bits does not drop a company.
         companies = [make_company(c["api_id"], c["public_key_pem"], c["domains"], api_enabled=c["api_enabled"], min_key_bits=0)
                      for c in state["companies"]]
-        emails = [_email_from_json(item) for item in state["emails"]]
+        emails = [email_from_json(item) for item in state["emails"]]
         with self._lock:
             self.companies.clear()
             for company in companies:
                 self.companies.register(company)
-            self._emails = OrderedDict((email.email_ref, email) for email in emails)
+            self._emails = OrderedDict((email.email_ref, email_record(email)) for email in emails)
             self._file_index = {ref: email.email_ref for email in emails for ref in email.attachments}
             self._in_flight.clear()
             self.evicted_emails = int(state["evicted_emails"])
@@ -319,7 +271,7 @@ class StayPrivateModel:
                     created_ms=self.clock.now_ms(),
                     prepared=True,
                 )
-                self._add_email(email)
+                self._put(email)
                 return email, warnings
             email = self._unsent_email(company, email_ref)
             email.sender_email = sender or email.sender_email
@@ -329,16 +281,16 @@ class StayPrivateModel:
             else:  # "save a new draft": the draft sent now is the draft
                 email.subject, email.body = subject or "", body or ""
             email.drafts += 1
-            self._account(email)
+            self._put(email)
             return email, warnings
 
     # --- attachments (seed, "Upload Attachment", "Delete Attachment") ----
     def check_uploadable(self, company: Company, email_ref: str, file_ref: str | None) -> None:
         """Before the upload body is even looked at: the email and file must be there and unsent."""
         with self._lock:
-            email = self._unsent_email(company, email_ref)
-            if file_ref is not None:
-                self._attachment(email, file_ref)
+            record = self._unsent_record(company, email_ref)
+            if file_ref is not None and file_ref not in file_refs(record):
+                self._missing_attachment(record[REF], file_ref)
 
     def begin_upload(self, email_ref: str) -> None:
         with self._lock:
@@ -371,7 +323,7 @@ class StayPrivateModel:
                 attachment.esign = form.esign
                 attachment.uploaded_ms = now
                 attachment.versions += 1
-                self._account(email)
+                self._put(email)
                 return attachment
             if len(email.attachments) >= self.config.max_attachments_per_email:
                 raise Rejection(spec.TOO_MANY_ATTACHMENTS, "too_many_attachments",
@@ -387,7 +339,7 @@ class StayPrivateModel:
             )
             email.attachments[attachment.file_ref] = attachment
             self._file_index[attachment.file_ref] = email.email_ref
-            self._account(email)
+            self._put(email)
             return attachment
 
     def delete_attachment(self, company: Company, email_ref: str, file_ref: str) -> Email:
@@ -396,7 +348,7 @@ class StayPrivateModel:
             email = self._unsent_email(company, email_ref)
             self._attachment(email, file_ref)
             del email.attachments[file_ref]
-            self._account(email)
+            self._put(email)
             self._file_index.pop(file_ref, None)
             return email
 
@@ -406,26 +358,18 @@ class StayPrivateModel:
         request = self.parse_send(company, payload, prepared=False)
         with self._lock:
             now = self.clock.now_ms()
-            email = Email(
-                email_ref=_new_ref(),
-                company_api_id=company.api_id,
-                sender_email=request.sender_email or "",
-                subject=request.subject or "",
-                body=request.body or "",
-                status="sent",
-                created_ms=now,
-                prepared=False,
-                drafts=0,
-                recipients=request.recipients,
-                sent_ms=now,
-            )
-            self._add_email(email)
+            ref, sender, subject, body = _new_ref(), request.sender_email or "", request.subject or "", request.body or ""
+            # The record straight from the request (the hot path: the bench profile's request), the Email beside it.
+            record = (ref, company.api_id, sender, subject, body, "sent", now, False, 0, (), flat_recipients(request.recipients), now)
+            self._emails[ref] = record
+            self._account(record)
+            email = Email(ref, company.api_id, sender, subject, body, "sent", now, False, 0, OrderedDict(), request.recipients, now)
             return email, request
 
     def send_prepared(self, company: Company, email_ref: str, payload: Any) -> tuple[Email, SendRequest, int]:
         """Send a prepared email; returns it, the request, and how many uploads were still in flight."""
         with self._lock:
-            self._unsent_email(company, email_ref)
+            self._unsent_record(company, email_ref)
         request = self.parse_send(company, payload, prepared=True)
         with self._lock:
             email = self._unsent_email(company, email_ref)
@@ -440,7 +384,7 @@ class StayPrivateModel:
             email.recipients = request.recipients
             email.status = "sent"
             email.sent_ms = self.clock.now_ms()
-            self._account(email)
+            self._put(email)
             return email, request, in_flight
 
     def parse_send(self, company: Company, payload: Any, *, prepared: bool) -> SendRequest:
@@ -466,28 +410,32 @@ class StayPrivateModel:
     # --- inspection ---------------------------------------------------------
     def emails(self) -> list[Email]:
         with self._lock:
-            return list(self._emails.values())
+            records = list(self._emails.values())
+        return [email_from_record(record) for record in records]
 
     def email(self, email_ref: str) -> Email | None:
         with self._lock:
-            return self._emails.get(email_ref)
+            record = self._emails.get(email_ref)
+        return email_from_record(record) if record is not None else None
 
     def attachment_bytes(self, email_ref: str, file_ref: str) -> Attachment | None:
         with self._lock:
-            email = self._emails.get(email_ref)
-            return email.attachments.get(file_ref) if email is not None else None
+            record = self._emails.get(email_ref)
+        return attachment_from_record(record, file_ref) if record is not None else None
 
     # --- internals ------------------------------------------------------------
-    def _add_email(self, email: Email) -> None:
-        self._emails[email.email_ref] = email
-        self._account(email)
+    def _put(self, email: Email) -> None:
+        """Keep ``email`` as one flat tuple (new, or replacing its old tuple in place), then account for it."""
+        record = email_record(email)
+        self._emails[email.email_ref] = record
+        self._account(record)
 
-    def _account(self, email: Email) -> None:
-        """Count ``email``'s bytes again after a change, then evict past the budgets (never ``email`` itself)."""
-        size = _email_bytes(email)
-        self._retained_bytes += size - self._sizes.get(email.email_ref, 0)
-        self._sizes[email.email_ref] = size
-        keep = email.email_ref
+    def _account(self, record: EmailRecord) -> None:
+        """Count an email's bytes again after a change, then evict past the budgets (never that email itself)."""
+        keep = record[REF]
+        size = record_bytes(record)
+        self._retained_bytes += size - self._sizes.get(keep, 0)
+        self._sizes[keep] = size
         while len(self._emails) > 1 and (
             len(self._emails) > self.config.email_capacity or self._retained_bytes > self.config.email_max_bytes
         ):
@@ -496,33 +444,43 @@ class StayPrivateModel:
                 self._emails.move_to_end(keep)  # the email being written stays; the next oldest goes
                 continue
             evicted = self._emails.pop(oldest_ref)
-            for file_ref in evicted.attachments:
-                self._file_index.pop(file_ref, None)
+            for attachment in evicted[ATTACHMENTS]:
+                self._file_index.pop(attachment[0], None)
             self._retained_bytes -= self._sizes.pop(oldest_ref, 0)
             self.evicted_emails += 1
 
-    def _email(self, company: Company, email_ref: str) -> Email:
-        email = self._emails.get(email_ref)
-        if email is None:
+    def _record(self, company: Company, email_ref: str) -> EmailRecord:
+        record = self._emails.get(email_ref)
+        if record is None:
             raise Rejection(spec.EMAIL_NOT_FOUND, "email_ref_unknown", detail=f"emailRef {email_ref[:80]!r}")
-        if email.company_api_id != company.api_id:
+        if record[COMPANY] != company.api_id:
             raise Rejection(spec.EMAIL_NOT_FOUND, "email_ref_other_company", detail=f"emailRef {email_ref} belongs to another company")
-        return email
+        return record
+
+    def _unsent_record(self, company: Company, email_ref: str) -> EmailRecord:
+        record = self._record(company, email_ref)
+        if record[STATUS] == "sent":
+            reason = "email_already_sent" if record[PREPARED] else "email_sent_without_prepare"
+            raise Rejection(spec.EMAIL_ALREADY_SENT, reason, detail=f"emailRef {email_ref} was sent")
+        return record
+
+    def _email(self, company: Company, email_ref: str) -> Email:
+        """A copy of the email to change and :meth:`_put` back."""
+        return email_from_record(self._record(company, email_ref))
 
     def _unsent_email(self, company: Company, email_ref: str) -> Email:
-        email = self._email(company, email_ref)
-        if email.status == "sent":
-            reason = "email_already_sent" if email.prepared else "email_sent_without_prepare"
-            raise Rejection(spec.EMAIL_ALREADY_SENT, reason, detail=f"emailRef {email_ref} was sent")
-        return email
+        return email_from_record(self._unsent_record(company, email_ref))
 
     def _attachment(self, email: Email, file_ref: str) -> Attachment:
         attachment = email.attachments.get(file_ref)
         if attachment is None:
-            owner = self._file_index.get(file_ref)
-            reason = "file_ref_other_email" if owner is not None else "file_ref_unknown"
-            raise Rejection(spec.FILE_NOT_FOUND, reason, detail=f"fileRef {file_ref[:80]!r} on emailRef {email.email_ref}")
+            self._missing_attachment(email.email_ref, file_ref)
         return attachment
+
+    def _missing_attachment(self, email_ref: str, file_ref: str) -> NoReturn:
+        owner = self._file_index.get(file_ref)
+        reason = "file_ref_other_email" if owner is not None else "file_ref_unknown"
+        raise Rejection(spec.FILE_NOT_FOUND, reason, detail=f"fileRef {file_ref[:80]!r} on emailRef {email_ref}")
 
     def _check_fields(self, payload: Any, known: frozenset[str]) -> list[str]:
         if not isinstance(payload, dict):
@@ -599,23 +557,3 @@ def _optional_text(payload: dict[str, Any], name: str) -> str | None:
 def _new_ref() -> str:
     """[open] References are opaque to clients; the mock uses UUID4 text."""
     return str(uuid.uuid4())
-
-
-def _email_json(email: Email) -> dict[str, Any]:
-    attachments = [{**vars(a), "data": base64.b64encode(a.data).decode("ascii")} for a in email.attachments.values()]
-    recipients = {name: list(items) for name, items in email.recipients.items()}
-    return {**vars(email), "attachments": attachments, "recipients": recipients}
-
-
-def _email_from_json(item: Mapping[str, Any]) -> Email:
-    attachments = OrderedDict(
-        (a["file_ref"], Attachment(**{**a, "data": base64.b64decode(a["data"], validate=True)})) for a in item["attachments"]
-    )
-    return Email(**{**item, "attachments": attachments, "recipients": {k: list(v) for k, v in item["recipients"].items()}})
-
-
-def _email_bytes(email: Email) -> int:
-    """Retained bytes of an email: attachment bytes, texts and recipient addresses (characters), plus overhead."""
-    texts = len(email.subject) + len(email.body) + sum(len(a) + 64 for items in email.recipients.values() for a in items)
-    files = sum(len(a.data) + len(a.file_name) + 256 for a in email.attachments.values())
-    return 512 + texts + files
