@@ -8,11 +8,13 @@ The model keeps each email as one flat tuple of atomic values instead.
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 from bench.profiles import PROFILES
 from bench.tail import measure_gc_objects
 from sealmail.conformance.clients.stayprivate import OutgoingAttachment, StayPrivateSyncClient
 from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.providers.stayprivate.emails import record_bytes
 
 
 def test_an_accepted_one_call_send_leaves_under_half_a_tracked_object() -> None:
@@ -49,3 +51,20 @@ def test_sent_emails_with_attachments_are_kept_untracked_and_read_back_whole(sta
     assert model._emails[email_ref] == record and model.email(email_ref) == email
     email.attachments.clear()  # a read is a copy: changing it leaves the mock's state alone
     assert len(model.email(email_ref).attachments) == 1
+
+
+def test_a_restored_store_counts_its_bytes_against_the_budget(mock_server: Any) -> None:
+    """``serve --persist``: after a restore the byte budget counts the restored emails, so it still evicts."""
+    handle = mock_server("stayprivate")
+    config = handle.config
+    with StayPrivateSyncClient(handle.url, config["company_api_id"], config["private_key_pem"]) as client:
+        refs = [client.prepare(config["sender_email"], subject=f"Statement {i}", body="<p>" + "x" * 2000 + "</p>") for i in range(3)]
+    snapshot = handle.model.snapshot()
+    one = record_bytes(handle.model._emails[refs[0]])
+    budgeted = mock_server("stayprivate", email_max_bytes=3 * one + one // 2)  # three fit, a fourth does not
+    budgeted.model.restore(snapshot)
+    assert [email.email_ref for email in budgeted.model.emails()] == refs
+    with StayPrivateSyncClient(budgeted.url, config["company_api_id"], config["private_key_pem"]) as client:
+        newest = client.prepare(config["sender_email"], subject="Statement 3", body="<p>" + "x" * 2000 + "</p>")
+    assert [email.email_ref for email in budgeted.model.emails()] == [*refs[1:], newest]
+    assert budgeted.model.evicted_emails == snapshot["evicted_emails"] + 1

@@ -204,6 +204,9 @@ class StayPrivateModel:
                 self.companies.register(company)
             self._emails = OrderedDict((email.email_ref, email_record(email)) for email in emails)
             self._file_index = {ref: email.email_ref for email in emails for ref in email.attachments}
+            # The byte budget counts what is held now (a restart may also have lowered email_max_bytes).
+            self._sizes = {ref: record_bytes(record) for ref, record in self._emails.items()}
+            self._retained_bytes = sum(self._sizes.values())
             self._in_flight.clear()
             self.evicted_emails = int(state["evicted_emails"])
 
