@@ -17,7 +17,6 @@ used to add a hundred thousand objects).
 from __future__ import annotations
 
 import itertools
-from itertools import chain
 import threading
 from typing import Any, Iterator, Literal, Mapping, Sequence, Union
 
@@ -267,14 +266,19 @@ def _clip_lines(lines: list[str] | tuple[str, ...], limit: int) -> tuple[tuple[s
     return tuple(kept), any(a is not b for a, b in zip(kept, lines))
 
 
+def _header_chars(headers: HeaderPairs) -> int:
+    """Name and value characters of the header pairs, counted in C (this runs on every request)."""
+    return sum(map(len, itertools.chain.from_iterable(headers)))
+
+
 def _headers_size(headers: HeaderPairs) -> int:
-    return sum(map(len, chain.from_iterable(headers))) + _HEADER_PAIR_OVERHEAD * len(headers)
+    return _header_chars(headers) + _HEADER_PAIR_OVERHEAD * len(headers)
 
 
 def _clip_headers(headers: HeaderPairs, limit: int) -> tuple[tuple[tuple[str | bytes, str | bytes], ...], bool, int]:
     """The header pairs, at most ``limit`` name + value characters in all (later ones dropped, the last cut),
     whether any were cut, and the retained bytes counted for them."""
-    chars = sum(map(len, chain.from_iterable(headers)))  # names and values, counted in C (every request)
+    chars = _header_chars(headers)
     if chars <= limit:
         return headers if type(headers) is tuple else tuple(headers), False, chars + _HEADER_PAIR_OVERHEAD * len(headers)
     kept: list[tuple[str | bytes, str | bytes]] = []

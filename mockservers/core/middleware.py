@@ -185,11 +185,7 @@ async def _dispatch(
             # RFC 9110 section 10.1.1: an expectation the server cannot meet gets 417.
             raise provider.reject_status(417, "expect_unsupported", detail=f"Expect: {expectation!r}")
         check_singleton_headers(request.headers, provider.singleton_headers)
-        body_size, threshold = len(request[REQUEST_BODY]), state.config.offload_body_bytes
-        if 0 < threshold <= body_size:
-            response = await run_handler(handler, request, body_size, threshold)
-        else:  # the usual small body: on the loop, without run_handler's extra coroutine
-            response = await handler(request)
+        response = await run_handler(handler, request, len(request[REQUEST_BODY]), state.config.offload_body_bytes)
     except Rejection as rejection:
         return _rejected(entry, rejection, state)
     except web.HTTPException as http_error:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from aiohttp import web
 
@@ -30,17 +30,21 @@ _executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="sealmail
 _thread_loops = threading.local()
 
 
-async def run_handler(
+def run_handler(
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]], request: web.Request, body_size: int, threshold: int
-) -> web.StreamResponse:
-    """``await handler(request)``, in a worker thread when ``body_size >= threshold > 0``."""
+) -> Awaitable[web.StreamResponse]:
+    """What to await for ``handler(request)``: run in a worker thread when ``body_size >= threshold > 0``.
+
+    A plain function: the usual small request gets the handler's own coroutine back, with no wrapper
+    coroutine around it (this runs on every request, issue 16).
+    """
     if threshold <= 0 or body_size < threshold:
-        return await handler(request)
+        return handler(request)
     coroutine = handler(request)
-    return await asyncio.get_running_loop().run_in_executor(_executor, _drive, coroutine)
+    return asyncio.get_running_loop().run_in_executor(_executor, _drive, coroutine)
 
 
-def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
+def _drive(coroutine: Awaitable[T]) -> T:
     """Run ``coroutine`` to completion on this worker thread's own event loop (kept for the thread's life)."""
     loop = getattr(_thread_loops, "loop", None)
     if loop is None:
