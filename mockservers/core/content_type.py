@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from aiohttp import web
+
 JSON = "application/json"
+
+
+def is_json(request: web.BaseRequest) -> bool:
+    """Whether the request's media type is ``application/json`` (parameters such as charset allowed).
+
+    The exact header value nearly every client sends is recognised without aiohttp's media-type
+    parse (this runs on every request, issue 16); anything else is parsed.
+    """
+    return request.headers.get("Content-Type") == JSON or request.content_type == JSON
 
 _LIKELY_CAUSES = {
     "application/x-www-form-urlencoded": "a form body: a dict passed as data= instead of json= (requests), or URLSearchParams",

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
-from sealmail.mockservers.core.content_type import content_type_detail
+from sealmail.mockservers.core.content_type import content_type_detail, is_json
 from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
 from sealmail.mockservers.core.control_spec import ANY_OBJECT, BOOLEAN, INTEGER, STRING, JsonSchema, array, control_call, nullable, obj
 from sealmail.mockservers.crypto.jwe import KeyRejected
@@ -98,7 +98,7 @@ def _accept(request: web.Request) -> tuple[AutoSendModel, OpenedBody]:
     scripted = model.take_scripted()
     if scripted is not None:
         raise Rejection(scripted, "scripted_error", detail=f"scripted {scripted.code} (POST /__mock__/errors)")
-    if model.config.require_json_content_type and request.content_type != "application/json":
+    if model.config.require_json_content_type and not is_json(request):
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(request.headers))
     opened = open_body(request.headers, ctx.body(request), model.config, model.ring, partial(ctx.diagnose_after_answer, request))
     ctx.note(request, encrypted=opened.encrypted, kid=opened.kid, kid_source=opened.kid_source)

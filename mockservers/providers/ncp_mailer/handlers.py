@@ -14,7 +14,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
-from sealmail.mockservers.core.content_type import content_type_detail
+from sealmail.mockservers.core.content_type import content_type_detail, is_json
 from sealmail.mockservers.core.middleware import CONTROL_PREFIX
 
 from . import spec, views
@@ -103,7 +103,7 @@ def _authorize(request: web.Request, model: NcpMailerModel) -> None:
 async def create_mail_request(request: web.Request) -> web.Response:
     """``POST /mails`` (createMailRequest): validate, render per recipient, store, ``{"requestId", "count"}``."""
     model = ctx.model(request, MODEL)
-    if request.content_type != "application/json":
+    if not is_json(request):
         raise MailerRejection(spec.UNSUPPORTED_MEDIA_TYPE, "content_type_not_json",
                               details="Content-Type must be application/json", detail=content_type_detail(request.headers))
     payload = parse_json(ctx.body(request), warn=lambda warning: ctx.warn(request, warning))

@@ -293,15 +293,13 @@ class NcpMailerModel:
                 mail_id = self._new_id(day)
                 title, body, recipients, unfilled = rendered.title, rendered.body, rendered.recipients, rendered.unfilled
                 # Positional, in Mail's field order (_mail reads it back); recipients as tuples (_recipients_record).
-                self._mails[(scope, mail_id)] = (
+                record = self._mails[(scope, mail_id)] = (
                     mail_id, request_id, region, title, body, _recipients_record(recipients), sender_address, sender_name,
                     template_sid, template_name, advertising, references_header, now, reservation_ms, confirm_and_send,
                     requester_ip, unfilled, None,
                 )
-                mails.append(Mail(
-                    mail_id, request_id, region, title, body, recipients, sender_address, sender_name, template_sid,
-                    template_name, advertising, references_header, now, reservation_ms, confirm_and_send, requester_ip, unfilled,
-                ))
+                # The caller's Mail: the same values, with the validated Recipient objects themselves.
+                mails.append(Mail(*record[:_RECIPIENTS], recipients, *record[_RECIPIENTS + 1:]))
                 mail_ids.append(mail_id)
             retained_bytes = _text_bytes(mails)
             self._requests[(scope, request_id)] = (request_id, region, now, reservation_ms, tuple(mail_ids), retained_bytes)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
-from sealmail.mockservers.core.content_type import content_type_detail
+from sealmail.mockservers.core.content_type import content_type_detail, is_json
 from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
 from sealmail.mockservers.core.control_spec import STRING, array, control_call, obj
 from sealmail.mockservers.crypto import CryptoError
@@ -32,7 +32,7 @@ async def upload_activities(request: web.Request) -> web.Response:
     config = model.config
     headers = request.headers
     model.authenticate(headers.get(spec.HEADER_AUTHORIZATION))
-    if config.require_json_content_type and not _is_json(request, headers):
+    if config.require_json_content_type and not is_json(request):
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(headers))
     ecode_text = _required_header(headers, spec.HEADER_ECODE)
     asset = _required_header(headers, spec.HEADER_ASSET)
@@ -82,15 +82,6 @@ async def upload_activities(request: web.Request) -> web.Response:
         },
         status=config.success_status,
     )
-
-
-def _is_json(request: web.Request, headers: Mapping[str, str]) -> bool:
-    """Whether the media type is application/json (parameters such as charset allowed)."""
-    # Fast path: the exact value every client in the seed sends needs no parsing.
-    return headers.get("Content-Type") == _JSON or request.content_type == _JSON
-
-
-_JSON = "application/json"
 
 
 def _check_nonce(request: web.Request, model: NetcoreCeModel, credential: Credential, opened: Opened) -> None:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
-from sealmail.mockservers.core.content_type import content_type_detail
+from sealmail.mockservers.core.content_type import content_type_detail, is_json
 
 from . import spec
 from .models import EncryptionHeaders, NetcoreEmailModel, decrypt_body, is_encrypted, parse_payload, recipients, validate_payload
@@ -24,7 +24,7 @@ async def send_mail(request: web.Request) -> web.Response:
     model = ctx.model(request, MODEL)
     config = model.config
     model.authenticate(request.headers.get("Authorization"), request.headers.get("api_key"))
-    if config.require_json_content_type and request.content_type != "application/json":
+    if config.require_json_content_type and not is_json(request):
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_invalid", detail=content_type_detail(request.headers))
 
     headers = EncryptionHeaders.from_headers(request.headers)

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
-from sealmail.mockservers.core.content_type import content_type_detail
+from sealmail.mockservers.core.content_type import content_type_detail, is_json
 from sealmail.mockservers.crypto.jwt import peek
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
@@ -98,7 +98,7 @@ def _form_field_note(part: FormPart) -> dict[str, Any]:
 def read_json(request: web.Request) -> Any:
     """The JSON body of prepare / send (seed: ``Content-Type: application/json``)."""
     model = ctx.model(request, MODEL)
-    if model.config.require_content_type and request.content_type != spec.JSON_CONTENT_TYPE:
+    if model.config.require_content_type and not is_json(request):
         raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_json",
                         detail=content_type_detail(request.headers, spec.JSON_CONTENT_TYPE))
     raw = ctx.body(request)
