@@ -6,7 +6,6 @@ may add their own ``/__mock__/`` routes (key rotation, companies, assets).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -106,7 +105,7 @@ async def messages(request: web.Request) -> web.Response:
         if not 0 <= timeout <= MAX_WAIT_S:
             return control_error(f"timeout_s must be between 0 and {MAX_WAIT_S}")
         try:
-            await asyncio.to_thread(state.store.wait_for, count, timeout)
+            await state.store.wait_for_async(count, timeout)
         except TimeoutError:
             pass  # answered as is: "added" tells the caller how many arrived
     return json_response(

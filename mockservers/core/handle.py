@@ -7,7 +7,6 @@ same objects the control API serves, so what a test sees is what
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, Generic, Iterable, TypeVar
 
@@ -93,7 +92,7 @@ class MockHandle(Generic[ModelT_co]):
 
     async def wait_for_messages_async(self, count: int, timeout: float = 5.0) -> list[StoredMessage]:
         """The same, without blocking the caller's event loop."""
-        return await asyncio.to_thread(self.state.store.wait_for, count, timeout)
+        return await self.state.store.wait_for_async(count, timeout)
 
     # --- steering ---------------------------------------------------------
     def reset(self) -> None:

@@ -9,6 +9,7 @@ dicts and lists are rebuilt on each read.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -131,6 +132,8 @@ class MessageStore:
         self._changed = threading.Condition()
         self._waiting = 0
         """Threads in :meth:`wait_for` (an add wakes them only when there are some: adds happen per request)."""
+        self._async_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        """(count, future) of each :meth:`wait_for_async` caller, resolved on its own loop."""
         self._evicted = 0
         self._added = 0
         self.listeners = Listeners()
@@ -147,6 +150,7 @@ class MessageStore:
             self._added += 1
             if self._waiting:
                 self._changed.notify_all()
+            self._wake_async_waiters()
         if self.listeners:
             self.listeners.emit("added", message)
 
@@ -192,6 +196,41 @@ class MessageStore:
             records = self._messages.snapshot()
         return [StoredMessage._from_record(record) for record in records]
 
+    async def wait_for_async(self, count: int, timeout: float) -> list[StoredMessage]:
+        """:meth:`wait_for` on the caller's event loop: awaits a future, holds no worker thread.
+
+        A thread per waiter would take one of the default executor's few workers for up to
+        ``timeout`` seconds; a handful of ``GET /__mock__/messages?wait_for=N`` calls then starved
+        every other user of that executor (journal diagnoses, other waiters past their own timeout).
+        """
+        with self._changed:
+            arrived = self._added >= count
+            if not arrived:
+                waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._async_waiters.append((count, waiter))
+        if not arrived:
+            try:
+                await asyncio.wait_for(waiter, timeout)
+            except asyncio.TimeoutError:
+                raise TimeoutError(f"expected {count} message(s) within {timeout}s, have {self.added}") from None
+            finally:
+                with self._changed:
+                    self._async_waiters = [item for item in self._async_waiters if item[1] is not waiter]
+        return self.messages()
+
+    def _wake_async_waiters(self) -> None:
+        """Resolve (on their own loops) the async waiters whose count is reached; called holding the lock."""
+        if not self._async_waiters:
+            return
+        ready = [waiter for count, waiter in self._async_waiters if self._added >= count]
+        if ready:
+            self._async_waiters = [item for item in self._async_waiters if self._added < item[0]]
+        for waiter in ready:
+            try:
+                waiter.get_loop().call_soon_threadsafe(_resolve, waiter)
+            except RuntimeError:  # that loop is closed: nobody waits any more
+                pass
+
     def clear(self) -> None:
         with self._changed:
             self._messages.clear()
@@ -204,3 +243,8 @@ class MessageStore:
 
 def _message_size(record: tuple[Any, ...]) -> int:
     return record[_SIZE]  # type: ignore[no-any-return]
+
+
+def _resolve(waiter: "asyncio.Future[None]") -> None:
+    if not waiter.done():
+        waiter.set_result(None)
