@@ -53,6 +53,35 @@ def test_guard_refuses_foreign_hosts_and_cross_origin_state_changes(served: Serv
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
 
 
+@pytest.mark.parametrize("path", [
+    "/p/netcore-email/__mock__/messages?wait_for=1&timeout_s=0",  # the timing oracle: answers when a message arrives
+    "/p/autosend/__mock__/config",
+    "/api/mocks",
+    "/api/snippets/autosend",
+    "/events",
+])
+def test_guard_refuses_cross_site_reads_of_data_paths(served: Served, path: str) -> None:
+    """An ``<img>``/``<script>``/``EventSource`` of another site is refused like the mock's own guard refuses it.
+
+    Before: the proxy forwarded the GET without ``Sec-Fetch-Site``, so a page could drive the mock's
+    control API through the inspector (which the mock itself refuses cross-site).
+    """
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}, {"Origin": "http://127.0.0.1:1"},
+                    {"Origin": "null"}):
+        answer = requests.get(served.url + path, headers=headers, timeout=5, stream=True)
+        assert answer.status_code == 403, headers
+        assert "refused" in answer.json()["error"]
+    own = requests.get(served.url + path, headers={"Sec-Fetch-Site": "same-origin"}, timeout=5, stream=True)
+    assert own.status_code == 200
+    own.close()
+
+
+def test_page_and_static_files_stay_navigable_from_other_sites(served: Served) -> None:
+    for path in ("/", "/static/app.js"):
+        answer = requests.get(served.url + path, headers={"Sec-Fetch-Site": "cross-site"}, timeout=5)
+        assert answer.status_code == 200, path
+
+
 def test_api_mocks_and_proxy_reach_every_control_api(served: Served) -> None:
     listed = requests.get(served.url + "/api/mocks", timeout=5).json()["mocks"]
     assert [m["provider"] for m in listed] == list(served.mocks)
