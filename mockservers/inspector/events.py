@@ -95,7 +95,7 @@ class EventHub:
                 if item is _CLOSED:
                     break
                 await response.write(f"data: {item}\n\n".encode("ascii"))
-        except ConnectionResetError:  # the page went away
+        except ConnectionError:  # the page went away (a reset, or "Connection lost" from a blocked write)
             pass
         finally:
             self._queues.discard(queue)

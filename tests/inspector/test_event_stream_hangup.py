@@ -1,0 +1,58 @@
+"""A page that hangs up while its event stream is blocked on a full socket ends the stream quietly.
+
+Before: aiohttp raised ``ConnectionError("Connection lost")`` from the blocked write, the stream
+caught only ``ConnectionResetError``, and every such hang-up logged "Error handling request" with a
+traceback on the server's stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+from typing import Any
+
+import pytest
+
+from sealmail.mockservers.core import create_app
+from sealmail.mockservers.core.runner import start_mock
+from sealmail.mockservers.inspector.app import _HUB, create_inspector_app
+
+EVENT = "x" * (1 << 20)
+"""One event of 1 MiB: a handful fill any socket buffer of a client that stops reading."""
+
+
+async def _until(predicate: Any) -> None:
+    while not predicate():
+        await asyncio.sleep(0)
+
+
+async def test_hang_up_during_a_blocked_write_logs_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    mock = await start_mock(create_app("netcore-email"))
+    inspector = await start_mock(create_inspector_app([mock]))
+    hub = inspector.app[_HUB]
+    try:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", inspector.port))
+        reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{inspector.port}\r\n\r\n".encode())
+        await reader.readuntil(b'{"type": "hello"}\n\n')
+        (queue,) = hub._queues
+        with caplog.at_level(logging.DEBUG):
+            while queue.empty():  # until the stream is stuck writing an earlier event
+                hub._publish(EVENT)
+                for _ in range(20):
+                    await asyncio.sleep(0)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()  # a reset, as a closed browser tab's socket
+            await _until(lambda: not hub._queues)
+            for _ in range(10):  # let aiohttp finish the request after the handler returned
+                await asyncio.sleep(0)
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+        assert errors == [], [r.getMessage() for r in errors]
+    finally:
+        await inspector.runner.cleanup()
+        await mock.runner.cleanup()
