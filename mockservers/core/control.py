@@ -16,7 +16,7 @@ from .context import json_response
 from . import control_schemas as schemas
 from .control_index import control_index
 from .control_spec import STATUS_OK, add_control_route, control_call
-from .faults import FaultRule, FaultSpecError
+from .faults import MAX_PENDING as MAX_PENDING_FAULTS, FaultRule, FaultSpecError
 from .jsonbody import JsonBodyError, parse_json_bytes
 from .openapi import openapi_json
 from .state import MOCK_STATE, MockState
@@ -159,13 +159,13 @@ async def add_faults(request: web.Request) -> web.Response:
         specs = spec.get("faults") if isinstance(spec, dict) and "faults" in spec else [spec]
         if not isinstance(specs, list):
             raise ControlError("faults must be a list")
-        rules = [FaultRule.from_json(s) for s in specs]
+        if len(specs) > MAX_PENDING_FAULTS:
+            raise ControlError(f"at most {MAX_PENDING_FAULTS} faults may be pending; {len(specs)} given")
+        state.faults.add_all([FaultRule.from_json(s) for s in specs])
     except UnknownTenant as error:
         return control_error(str(error), status=404)
     except (ControlError, FaultSpecError) as error:
         return control_error(str(error))
-    for rule in rules:
-        state.faults.add(rule)
     return json_response({"faults": [r.to_json() for r in state.faults.pending()]})
 
 

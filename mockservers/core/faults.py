@@ -18,6 +18,9 @@ MAX_DELAY_MS = 60_000
 MAX_RETRY_AFTER_S = 86_400
 """A day: a scripted ``Retry-After`` beyond that is a typo (ms for s?), not a scenario."""
 MAX_MATCH_CHARS = 2048
+MAX_PENDING = 1000
+"""Pending rules one mock (or tenant) holds: every provider request scans them in order, so 150,000
+rules (one 5 MB ``POST /__mock__/faults``) made each request 100 times slower, and nothing bounded them."""
 
 
 class FaultSpecError(ValueError):
@@ -107,9 +110,19 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     def add(self, rule: FaultRule) -> None:
-        rule.validate()
+        self.add_all([rule])
+
+    def add_all(self, rules: list[FaultRule]) -> None:
+        """Validate and append ``rules``, all or none; ``FaultSpecError`` past :data:`MAX_PENDING` pending."""
+        for rule in rules:
+            rule.validate()
         with self._lock:
-            self._rules.append(rule)
+            if len(self._rules) + len(rules) > MAX_PENDING:
+                raise FaultSpecError(
+                    f"at most {MAX_PENDING} faults may be pending ({len(self._rules)} are, {len(rules)} more asked for); "
+                    "clear them (DELETE /__mock__/faults) or use times instead of repeating a rule"
+                )
+            self._rules.extend(rules)
 
     def take(self, method: str, path: str) -> FaultRule | None:
         """The first rule matching this request, consuming one of its ``times``."""

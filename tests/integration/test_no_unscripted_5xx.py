@@ -11,7 +11,7 @@ import requests
 from sealmail.conformance.clients import ncp_mailer as ncp_client
 from sealmail.mockservers.core import FaultRule, MockHandle
 from sealmail.mockservers.core.clock import CLOCK_MAX_MS, CLOCK_MIN_MS, ClockRangeError, MockClock
-from sealmail.mockservers.core.faults import FaultSpecError
+from sealmail.mockservers.core.faults import MAX_PENDING, FaultSpecError
 from sealmail.mockservers.providers.ncp_mailer.validation import LATEST_RESERVATION_MS
 
 KR = "/api/v1"
@@ -89,6 +89,21 @@ def test_absurd_faults_are_refused(netcore_email_mock: MockHandle, spec: dict[st
     assert requests.get(netcore_email_mock.url + "/__mock__/faults", timeout=5).json() == {"faults": []}
     with pytest.raises(FaultSpecError):
         FaultRule.from_json(spec)
+
+
+def test_pending_faults_are_bounded(netcore_email_mock: MockHandle) -> None:
+    """Before: one 5 MB POST scheduled 150,000 rules (3 s of a frozen loop), every later request scanned them all."""
+    faults_url = netcore_email_mock.url + "/__mock__/faults"
+    never = {"status": 503, "path": "/never"}
+    too_many = requests.post(faults_url, json={"faults": [never] * (MAX_PENDING + 1)}, timeout=30)
+    assert too_many.status_code == 400 and str(MAX_PENDING) in too_many.json()["error"]
+    assert requests.post(faults_url, json={"faults": [never] * (MAX_PENDING - 1)}, timeout=30).status_code == 200
+    over = requests.post(faults_url, json={"faults": [never, never]}, timeout=5)  # all or none
+    assert over.status_code == 400 and "DELETE /__mock__/faults" in over.json()["error"]
+    assert len(requests.get(faults_url, timeout=5).json()["faults"]) == MAX_PENDING - 1
+    netcore_email_mock.fault(503, path="/never")  # in process too: the last free slot, then none
+    with pytest.raises(FaultSpecError):
+        netcore_email_mock.fault(503, path="/never")
 
 
 def test_a_sane_retry_after_is_still_scripted(netcore_email_mock: MockHandle) -> None:
