@@ -18,6 +18,7 @@ from typing import Any, AsyncIterator, Mapping
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type",)
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "X-File-Name", "X-Sha256", "X-Req-ESign-Flag")
@@ -51,8 +52,10 @@ class ControlProxy:
         assert self._session is not None
         headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
         headers.update(self._extra_headers)
+        url = URL(f"{base}/__mock__/{tail}")  # yarl resolves dot segments, decoded ones (%2e%2e, ..%2f) included
+        if not url.path.startswith("/__mock__/"):
+            return web.json_response({"error": f"{tail[:100]!r} leaves /__mock__/: only control calls are forwarded"}, status=404)
         body = await request.read()
-        url = f"{base}/__mock__/{tail}"
         try:
             async with self._session.request(
                 request.method, url, params=request.rel_url.query, data=body or None, headers=headers,

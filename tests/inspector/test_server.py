@@ -82,6 +82,20 @@ def test_page_and_static_files_stay_navigable_from_other_sites(served: Served) -
         assert answer.status_code == 200, path
 
 
+@pytest.mark.parametrize("tail", ["..%2f..%2fv6/mail/send", "%2e%2e/v6/mail/send", "x/../../v6/mail/send"])
+def test_proxy_forwards_only_control_calls(served: Served, tail: str) -> None:
+    """Before: a dot segment in the tail left ``/__mock__/`` and reached the provider API (``/v6/mail/send``)."""
+    mock = served.mocks["netcore-email"]
+    seen = len(mock.requests())
+    answer = requests.Request("POST", f"{served.url}/p/netcore-email/__mock__/{tail}", data=b"{}",
+                              headers={"Content-Type": "application/json"}).prepare()
+    answer.url = f"{served.url}/p/netcore-email/__mock__/{tail}"  # as written: no client-side dot-segment removal
+    with requests.Session() as session:
+        reply = session.send(answer, timeout=5)
+    assert reply.status_code == 404 and "only control calls" in reply.json()["error"]
+    assert len(mock.requests()) == seen
+
+
 def test_api_mocks_and_proxy_reach_every_control_api(served: Served) -> None:
     listed = requests.get(served.url + "/api/mocks", timeout=5).json()["mocks"]
     assert [m["provider"] for m in listed] == list(served.mocks)
