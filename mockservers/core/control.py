@@ -17,6 +17,7 @@ from . import control_schemas as schemas
 from .control_index import control_index
 from .control_spec import STATUS_OK, add_control_route, control_call
 from .faults import MAX_PENDING as MAX_PENDING_FAULTS, FaultRule, FaultSpecError
+from .journal_text import check_outcome
 from .jsonbody import JsonBodyError, parse_json_bytes
 from .openapi import openapi_json
 from .state import MOCK_STATE, MockState
@@ -78,9 +79,13 @@ async def config(request: web.Request) -> web.Response:
 async def requests(request: web.Request) -> web.Response:
     """The journal: every request with its outcome and reason (?outcome=rejected filters)."""
     state = request_state(request)
+    outcome = request.query.get("outcome")
+    try:
+        check_outcome(outcome or None)
+    except ValueError as error:
+        return control_error(str(error))
     await state.diagnoses.wait_idle_async(diagnosis.WAIT_S)  # details complete, as MockHandle.requests()
     entries = state.journal.entries()
-    outcome = request.query.get("outcome")
     if outcome:
         entries = [e for e in entries if e.outcome == outcome]
     return json_response(

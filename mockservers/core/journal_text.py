@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from .control_schemas import OUTCOMES
 from .journal import JournalEntry
 
 NEAR_MISSES_SHOWN = 5
@@ -18,8 +19,19 @@ NEAR_MISSES_SHOWN = 5
 
 
 def filtered(entries: list[JournalEntry], *, outcome: str | None = None, path: str | None = None) -> list[JournalEntry]:
-    """The entries with that outcome and that path (query string ignored), as ``requests(outcome=, path=)`` filter."""
+    """The entries with that outcome and that path (query string ignored), as ``requests(outcome=, path=)`` filter.
+
+    ``ValueError`` for an outcome no entry can have: a typo would otherwise filter everything away,
+    and an assertion that nothing was rejected would pass without looking.
+    """
+    check_outcome(outcome)
     return [e for e in entries if (outcome is None or e.outcome == outcome) and (path is None or e.path.split("?", 1)[0] == path)]
+
+
+def check_outcome(outcome: str | None) -> None:
+    """``ValueError`` unless ``outcome`` is None or one of :data:`OUTCOMES`."""
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome[:40]!r}")
 
 
 def explanation(subject: str, entries: list[JournalEntry], tail: str = "") -> str:

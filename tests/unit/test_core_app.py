@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient
 
 from sealmail.mockservers.core import ErrorKind, FaultRule, MockClock, MockConfig, Provider, Rejection, RenderedError, create_app
 from sealmail.mockservers.core import context as ctx
+from sealmail.mockservers.core.journal_text import filtered
 from sealmail.mockservers.core.state import MOCK_STATE
 from sealmail.mockservers.core.store import StoredMessage
 from sealmail.mockservers.providers.netcore_email import MODEL
@@ -247,6 +248,18 @@ async def test_requests_lists_oldest_first_with_outcome_filter(netcore: TestClie
     assert (body["recorded"], body["evicted"]) == (3, 0)
     rejected = await (await netcore.get("/__mock__/requests", params={"outcome": "rejected"})).json()
     assert [r["status"] for r in rejected["requests"]] == [401, 404]
+
+
+async def test_an_unknown_outcome_filter_is_refused_not_an_empty_list(netcore: TestClient) -> None:
+    """Before: ``?outcome=rejectd`` answered an empty list, so "nothing was rejected" passed without looking."""
+    await netcore.post("/v6/mail/send", data=b"first")
+    typo = await netcore.get("/__mock__/requests", params={"outcome": "rejectd"})
+    assert typo.status == 400 and "accepted, rejected" in (await typo.json())["error"]
+    assert len((await (await netcore.get("/__mock__/requests", params={"outcome": ""})).json())["requests"]) == 1
+    entries = _state(netcore).journal.entries()  # MockHandle.requests(outcome=...) filters with this
+    with pytest.raises(ValueError, match="outcome must be one of"):
+        filtered(entries, outcome="rejectd")
+    assert [e.reason for e in filtered(entries, outcome="rejected")] == ["auth_missing"]
 
 
 async def test_messages_show_the_payload(netcore: TestClient) -> None:
