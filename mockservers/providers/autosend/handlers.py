@@ -6,6 +6,8 @@ routes under ``/__mock__/keys`` and ``/__mock__/errors`` are here too.
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 from functools import partial
 from typing import Any
@@ -188,7 +190,9 @@ async def list_keys(request: web.Request) -> web.Response:
 async def rotate_keys(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/rotate``: a new active key, listed first; the others stay usable."""
     model = ctx.model(request, MODEL)
-    key = model.rotate()
+    # Off the loop: past the committed keys a new RSA key may still be generating (~0.1 s each), and
+    # waiting for it here stalled every mock on the shared loop.
+    key = await asyncio.to_thread(model.rotate)
     return ctx.json_response({"rotated": key.kid, **keys_state(model)})
 
 
