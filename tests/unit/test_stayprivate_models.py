@@ -131,3 +131,13 @@ def test_email_capacity_evicts_the_oldest() -> None:
     assert [e.email_ref for e in model.emails()] == refs[1:] and model.evicted_emails == 1
     model.reset()
     assert model.emails() == [] and model.evicted_emails == 0
+
+
+def test_parsed_key_caches_are_bounded() -> None:
+    """Every tenant brings a fresh key pair; an unbounded cache kept one per tenant ever created."""
+    from sealmail.mockservers.providers.stayprivate import companies
+
+    for cached in (companies.key_pair_from_private_pem, companies._public_key):
+        assert cached.cache_info().maxsize == companies.KEY_CACHE_SIZE
+    first = key_pair_from_private_pem(OTHER_PRIVATE_KEY_PEM)
+    assert key_pair_from_private_pem(OTHER_PRIVATE_KEY_PEM) is first  # still a cache

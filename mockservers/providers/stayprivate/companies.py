@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any, Iterable
 
 from jwcrypto.jwk import JWK
@@ -65,7 +65,12 @@ class KeyPair:
     private_key_pem: str
 
 
-@cache
+KEY_CACHE_SIZE = 512
+"""Parsed PEMs kept: every tenant brings a fresh key, so an unbounded cache grew by one key pair per
+tenant ever created (tenants are evicted past 256; their keys stayed)."""
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def key_pair_from_private_pem(private_pem: str) -> KeyPair:
     """Parse a PEM RSA private key once per process (the shipped default key without the slow RSA check)."""
     private_key = load_rsa_private_key(private_pem, trusted=private_pem == DEFAULT_PRIVATE_KEY_PEM)
@@ -73,7 +78,7 @@ def key_pair_from_private_pem(private_pem: str) -> KeyPair:
     return KeyPair(private_key, load_rsa_public_key(pem, min_bits=0), pem, private_pem)
 
 
-@cache
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def _public_key(pem: str, min_bits: int) -> tuple[JWK, int]:
     key = load_rsa_public_key(pem, min_bits=min_bits)
     return key, key.get_op_key("verify").key_size
