@@ -47,7 +47,8 @@ def create_inspector_app(
 
     ``ssl`` and ``control_headers`` are handed to the control proxy (see :class:`ControlProxy`).
     """
-    app = web.Application(middlewares=[guard_middleware, _security_headers])
+    # Security headers outermost: the guard's refusals (which quote the refused Origin) carry them too.
+    app = web.Application(middlewares=[_security_headers, guard_middleware])
     by_id = {mock.state.provider.id: mock for mock in mocks}
     app[INSPECTOR_MOCKS] = by_id
     proxy = ControlProxy({pid: mock.url for pid, mock in by_id.items()}, ssl=ssl, extra_headers=control_headers)

@@ -44,6 +44,8 @@ def test_guard_refuses_foreign_hosts_and_cross_origin_state_changes(served: Serv
         assert answer.status_code == 403, headers
         assert "refused" in answer.json()["error"]
         assert not [h for h in answer.headers if h.lower().startswith("access-control-")]
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"  # the refusal quotes the Origin it refused
+        assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
     allowed = requests.post(reset, headers={"Origin": served.url, "Sec-Fetch-Site": "same-origin"}, timeout=5)
     assert allowed.status_code == 200 and allowed.json() == {"status": "ok"}
     assert requests.post(reset, timeout=5).status_code == 200  # a script (no Origin) is not a browser page
