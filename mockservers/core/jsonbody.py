@@ -35,13 +35,27 @@ def parse_json_bytes(raw: bytes, *, prefix: str = "body", warn: Callable[[str], 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise JsonBodyError(f"{prefix}_not_utf8", str(error)) from None
+        raise JsonBodyError(f"{prefix}_not_utf8", str(error) + _bom_hint(raw)) from None
     try:
         document = loads_strict(text)
     except StrictJsonError as error:
         reason = {SYNTAX: f"{prefix}_not_json", TOO_DEEP: f"{prefix}_too_deep"}.get(error.reason, error.reason)
-        raise JsonBodyError(reason, f"{prefix}: {error.detail}" if reason == error.reason else error.detail) from None
+        detail = f"{prefix}: {error.detail}" if reason == error.reason else error.detail
+        raise JsonBodyError(reason, detail + _bom_hint(raw)) from None
     if warn is not None:
         for name in dict.fromkeys(document.duplicate_members):
             warn(f"{DUPLICATE_MEMBER_WARNING}:{name[:60]}")
     return document.value
+
+
+_BYTE_ORDER_MARKS = ((b"\xef\xbb\xbf", "UTF-8 byte order mark EF BB BF (an encoder like 'utf-8-sig' or a .NET/PowerShell default)"),
+                     (b"\xff\xfe", "UTF-16 LE byte order mark FF FE: the body is UTF-16"),
+                     (b"\xfe\xff", "UTF-16 BE byte order mark FE FF: the body is UTF-16"))
+
+
+def _bom_hint(raw: bytes) -> str:
+    """The likely mistake when a refused body starts with a byte order mark (RFC 8259 section 8.1: UTF-8, no BOM)."""
+    for mark, what in _BYTE_ORDER_MARKS:
+        if raw.startswith(mark):
+            return f"; the body starts with a {what}; send UTF-8 without a byte order mark (RFC 8259 section 8.1)"
+    return ""

@@ -99,6 +99,17 @@ def test_strict_json_reasons() -> None:
         assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(("raw", "reason", "hint"), [
+    (b'\xef\xbb\xbf{"a": 1}', "body_not_json", "UTF-8 byte order mark"),
+    ('{"a": 1}'.encode("utf-16"), "body_not_utf8", "UTF-16"),
+])
+def test_a_byte_order_mark_is_named_in_the_reason_detail(raw: bytes, reason: str, hint: str) -> None:
+    """Before: only "Expecting value: line 1 column 1 (char 0)", which hides the invisible culprit."""
+    with pytest.raises(JsonBodyError) as caught:
+        parse_json_bytes(raw)
+    assert caught.value.reason == reason and hint in caught.value.detail and "RFC 8259 section 8.1" in caught.value.detail
+
+
 @pytest.mark.parametrize("provider_id", PROVIDERS)
 def test_control_api_refuses_pathological_json_with_400(provider_id: str, pool: MockPool) -> None:
     mock = pool.acquire(provider_id)
