@@ -20,6 +20,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .connections import discard_unread_body
 from .context import json_response
 from .control import control_error
 from .control_index import unknown_control_call
@@ -98,6 +99,7 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
             response = await _dispatch(request, handler, state, unreadable)
             if unreadable is not None:
                 response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
+                discard_unread_body(request)
         except DroppedConnection:
             _unanswered(entry, "fault_drop", "connection closed without a response (scripted fault)")
             committed = state.commit(entry, generation)
@@ -151,6 +153,7 @@ async def _guarded_control(request: web.Request, handler: Handler) -> web.Stream
         response = control_error(failure.detail, status=failure.status)
         if failure.status in (400, 408, 413):
             response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
+            discard_unread_body(request)
         return response
     try:
         scope_control_request(request)  # ?tenant=ID: the call works on that tenant's state
