@@ -147,6 +147,7 @@ async def _guarded_control(request: web.Request, handler: Handler) -> web.Stream
         response = control_error(f"{refusal.reason}: {refusal.detail}; {refusal.hint}", status=refusal.status)
         response.headers.update(refusal.headers)
         response.force_close()  # the body (if any) is not read
+        discard_unread_body(request)
         return response
     _, failure = await _read_whole_body(request, request.app[MOCK_STATE].config)
     if failure is not None:
