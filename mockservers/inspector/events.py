@@ -20,6 +20,9 @@ from ..core.state import MockState
 QUEUE_LIMIT = 1000
 """Events buffered per subscriber before it is told to resync."""
 HEARTBEAT_S = 15.0
+MAX_SUBSCRIBERS = 32
+"""Open streams; a new one past this ends the oldest (an EventSource reconnects by itself). Each stream
+holds a connection for good: 512 of them (the connection cap) locked every other request out."""
 """A comment line this often keeps proxies and browsers from closing an idle stream."""
 
 _CLOSED = object()
@@ -30,7 +33,8 @@ class EventHub:
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queues: set[asyncio.Queue[object]] = set()
+        self._queues: dict[asyncio.Queue[object], None] = {}
+        """Open streams' queues, oldest first (a dict as an ordered set)."""
         self._detach: list[Callable[[], None]] = []
 
     def attach(self, loop: asyncio.AbstractEventLoop, states: Mapping[str, MockState]) -> None:
@@ -82,9 +86,14 @@ class EventHub:
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )
-        await response.prepare(request)
-        self._queues.add(queue)
+        while len(self._queues) >= MAX_SUBSCRIBERS:
+            oldest = next(iter(self._queues))
+            del self._queues[oldest]
+            _drain(oldest)
+            oldest.put_nowait(_CLOSED)
+        self._queues[queue] = None
         try:
+            await response.prepare(request)
             await response.write(b'retry: 1000\ndata: {"type": "hello"}\n\n')
             while True:
                 try:
@@ -98,7 +107,7 @@ class EventHub:
         except ConnectionError:  # the page went away (a reset, or "Connection lost" from a blocked write)
             pass
         finally:
-            self._queues.discard(queue)
+            self._queues.pop(queue, None)
         return response
 
 
