@@ -106,7 +106,9 @@ def _diff(expected: Any, actual: Any, path: str, found: list[str]) -> None:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    return clip(json.dumps(value, ensure_ascii=False) if _is_json(value) else repr(value), limit)
+    """JSON for evidence: readable Unicode, but invisible characters (U+0080, controls) escaped so a diff shows them."""
+    text = json.dumps(value, ensure_ascii=False) if _is_json(value) else repr(value)
+    return clip("".join(c if c.isprintable() or c == " " else json.dumps(c)[1:-1] for c in text), limit)
 
 
 def _is_json(value: Any) -> bool:
