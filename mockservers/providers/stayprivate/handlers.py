@@ -16,7 +16,7 @@ from aiohttp import web
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.content_type import content_type_detail, is_json
-from sealmail.mockservers.crypto.jwt import peek
+from sealmail.mockservers.crypto.jwt import in_milliseconds, peek
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
@@ -51,6 +51,9 @@ def authenticate(request: web.Request) -> Company:
     claims = _trimmed(verified.claims, len(authorization or ""))
     notes = _claims_notes(verified.header, claims, model.clock.now_s(), verified=True)
     ctx.note(request, jwt=notes, jwt_algorithm=verified.algorithm)
+    if in_milliseconds(verified.claims.get("exp")):  # accepted: the seed sets no maximum lifetime (FIDELITY.md)
+        ctx.warn(request, "exp_in_milliseconds: exp counts milliseconds (Date.now(), System.currentTimeMillis()); "
+                          "a JWT NumericDate counts seconds (RFC 7519 section 2), so this token never expires")
     return company
 
 

@@ -1,0 +1,49 @@
+"""StayPrivate JWT time claims written in epoch milliseconds (JavaScript's Date.now(), Java's currentTimeMillis()).
+
+RFC 7519 section 2: NumericDate counts seconds. A millisecond ``exp`` is a token valid for ~56,000 years: accepted
+(the seed sets no maximum lifetime, FIDELITY.md) but named in the journal; a millisecond ``iat``/``nbf`` is "in the
+future", and the detail says why.
+"""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto.jwt import load_rsa_private_key, sign_jwt
+from sealmail.mockservers.providers.stayprivate import spec
+from sealmail.mockservers.providers.stayprivate.test_keys import DEFAULT_PRIVATE_KEY_PEM
+
+KEY = load_rsa_private_key(DEFAULT_PRIVATE_KEY_PEM)
+EMAIL = {"senderEmail": "sender@example.com", "emailSubject": "Hi", "emailToList": "ana@example.org"}
+
+
+def _send(mock: MockHandle, claims: dict[str, int]) -> requests.Response:
+    token = sign_jwt({"iss": spec.DEFAULT_COMPANY_API_ID, **claims}, KEY)
+    return requests.post(f"{mock.url}/1.0/emails/send", json=EMAIL, timeout=10,
+                         headers={"Authorization": f"Bearer {token}", spec.HEADER_COMPANY_ID: spec.DEFAULT_COMPANY_API_ID})
+
+
+def test_exp_in_milliseconds_is_accepted_with_a_warning_naming_the_unit(stayprivate_mock: MockHandle) -> None:
+    answer = _send(stayprivate_mock, {"exp": int(time.time() * 1000) + 300_000})
+    assert answer.status_code == 200
+    [entry] = stayprivate_mock.requests()
+    [warning] = [w for w in entry.warnings if w.startswith("exp_in_milliseconds")]
+    assert "seconds" in warning
+
+
+def test_exp_in_seconds_has_no_unit_warning(stayprivate_mock: MockHandle) -> None:
+    assert _send(stayprivate_mock, {"exp": int(time.time()) + 300}).status_code == 200
+    [entry] = stayprivate_mock.requests()
+    assert not [w for w in entry.warnings if "milliseconds" in w]
+
+
+def test_iat_in_milliseconds_is_refused_and_the_detail_names_the_unit(stayprivate_mock: MockHandle) -> None:
+    now_ms = int(time.time() * 1000)
+    answer = _send(stayprivate_mock, {"iat": now_ms, "exp": now_ms // 1000 + 300})
+    assert answer.status_code == 401
+    [entry] = stayprivate_mock.rejections()
+    assert entry.reason == "iat_in_future"
+    assert "milliseconds" in (entry.detail or "")
