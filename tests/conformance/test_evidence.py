@@ -69,6 +69,16 @@ def test_a_dropped_field_is_named_in_the_failed_payload_check(sealmail_pool: Moc
     assert "dynamicData: missing (expected" in whole_body.evidence
 
 
+def test_an_undecryptable_jwe_carries_the_mocks_diagnosis(sealmail_pool: MockPool) -> None:
+    """The report says what the mock's journal says: a Java developer reads "MGF1", not only "does not decrypt"."""
+    factory, _ = BROKEN_AUTOSEND["Java's default OAEP (MGF1-SHA-1) under RSA-OAEP-256"]
+    report = run_suite(get_suite("autosend"), factory, pool=sealmail_pool)
+    (whole_body,) = [r for r in report.results if r.requirement.id == "AS-WHOLE-BODY"]
+    assert whole_body.passed is False
+    assert "the mock refused it: rsa_oaep_unwrap_failed" in whole_body.evidence
+    assert "MGF1 with SHA-1" in whole_body.evidence
+
+
 class _SendsNothing:
     """A client that gives up before sending anything."""
 
