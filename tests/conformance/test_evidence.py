@@ -60,6 +60,16 @@ def test_report_table_clips_evidence_at_word_boundaries() -> None:
     assert row.endswith("word…")
 
 
+def test_report_table_repeats_clipped_failures_in_full_below() -> None:
+    """The one-line row cuts a long hint; the whole evidence of every clipped failure follows the table."""
+    requirement = Requirement("R-1", "statement", "MUST", "seed", "https://example.invalid/docs")
+    short = Requirement("R-2", "statement", "MUST", "seed", "https://example.invalid/docs")
+    evidence = "word " * 40 + "MGF1-SHA-256"
+    table = Report("p", "c", [RequirementResult(requirement, False, evidence), RequirementResult(short, False, "brief")]).table()
+    assert f"R-1: {evidence.strip()}" in table.splitlines()
+    assert not [line for line in table.splitlines() if line.startswith("R-2: ")]
+
+
 def test_a_dropped_field_is_named_in_the_failed_payload_check(sealmail_pool: MockPool) -> None:
     factory, _ = BROKEN_AUTOSEND["drops a field before encrypting"]
     report = run_suite(get_suite("autosend"), factory, pool=sealmail_pool)
