@@ -181,6 +181,26 @@ def explain(secret_key: str, method: str, uri: str, timestamp: str, access_key: 
     return None
 
 
+_LAYOUTS = {
+    "newline between method and URI (the first separator is one space: 'POST /api/v1/mails')": "{m}\n{u}\n{t}\n{a}",
+    "trailing newline after the access key (the string ends with it)": "{m} {u}\n{t}\n{a}\n",
+    "CRLF line breaks: join the lines with \\n alone": "{m} {u}\r\n{t}\r\n{a}",
+    "timestamp and access key swapped (the timestamp comes first)": "{m} {u}\n{a}\n{t}",
+    "method in lower case: sign it in upper case, as sent": "{lm} {u}\n{t}\n{a}",
+}
+"""Strings to sign laid out the ways third-party clients get wrong, with the mistake each shows."""
+
+
+def explain_layout(secret_key: str, method: str, uri: str, timestamp: str, access_key: str, signature: str) -> str | None:
+    """The layout mistake (:data:`_LAYOUTS`) whose string to sign reproduces ``signature`` (base64, UTF-8 secret), or None."""
+    key, received = _utf8(secret_key), signature.strip()
+    for mistake, layout in _LAYOUTS.items():
+        message = layout.format(m=method, lm=method.lower(), u=uri, t=timestamp, a=access_key)
+        if base64.b64encode(hmac_sha256(key, _utf8(message))).decode("ascii") == received:
+            return mistake
+    return None
+
+
 def _same(encoding: str, expected: str, received: str) -> bool:
     if encoding == ENCODING_HEX:
         return expected == received.lower()
