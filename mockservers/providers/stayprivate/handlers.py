@@ -178,8 +178,11 @@ async def _upload(request: web.Request, email_ref: str, file_ref: str | None) ->
     company = authenticate(request)
     ctx.note(request, email_ref=email_ref, file_ref=file_ref)
     if config.require_content_type and request.content_type != spec.MULTIPART_CONTENT_TYPE:
-        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_multipart",
-                        detail=f"Content-Type {request.headers.get('Content-Type')!r}, expected multipart/form-data")
+        detail = f"Content-Type {request.headers.get('Content-Type')!r}, expected multipart/form-data"
+        if ctx.body(request).startswith(b"--"):  # RFC 7578: a multipart body opens with its boundary delimiter
+            detail += ("; the body is multipart, but the header says otherwise: let the HTTP library set Content-Type "
+                       "with the boundary (FormData, files=) instead of a default Content-Type of your own")
+        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_multipart", detail=detail)
     model.check_uploadable(company, email_ref, file_ref)
     parsed = await parse_upload(request.headers.get("Content-Type", ""), ctx.body(request), config.multipart_limits)
     parts = parsed.parts

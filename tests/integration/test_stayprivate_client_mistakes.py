@@ -1,4 +1,5 @@
-"""StayPrivate JWT time claims written in epoch milliseconds (JavaScript's Date.now(), Java's currentTimeMillis()).
+"""StayPrivate mistakes of clients in other languages: JWT time claims in epoch milliseconds (JavaScript's Date.now(),
+Java's currentTimeMillis()), a multipart upload under a Content-Type of the client's own.
 
 RFC 7519 section 2: NumericDate counts seconds. A millisecond ``exp`` is a token valid for ~56,000 years: accepted
 (the seed sets no maximum lifetime, FIDELITY.md) but named in the journal; a millisecond ``iat``/``nbf`` is "in the
@@ -47,3 +48,17 @@ def test_iat_in_milliseconds_is_refused_and_the_detail_names_the_unit(stayprivat
     [entry] = stayprivate_mock.rejections()
     assert entry.reason == "iat_in_future"
     assert "milliseconds" in (entry.detail or "")
+
+
+def test_a_multipart_upload_under_a_json_content_type_says_who_sets_the_header(stayprivate_mock: MockHandle) -> None:
+    """Node's FormData / requests' files= with a default Content-Type: application/json left in the headers."""
+    token = sign_jwt({"iss": spec.DEFAULT_COMPANY_API_ID, "exp": int(time.time()) + 300}, KEY)
+    headers = {"Authorization": f"Bearer {token}", spec.HEADER_COMPANY_ID: spec.DEFAULT_COMPANY_API_ID}
+    ref = requests.post(f"{stayprivate_mock.url}/1.0/emails/prepare", json=EMAIL, headers=headers, timeout=10).json()["data"]["emailRef"]
+    multipart = requests.Request("POST", "http://x", files={"emailAttachment": ("a.pdf", b"%PDF-1.7", "application/pdf")}).prepare()
+    answer = requests.post(f"{stayprivate_mock.url}/1.0/emails/{ref}/attachments/upload", data=multipart.body, timeout=10,
+                           headers={**headers, "Content-Type": "application/json"})
+    assert answer.status_code == 422
+    [entry] = stayprivate_mock.rejections()
+    assert entry.reason == "content_type_not_multipart"
+    assert "the body is multipart" in (entry.detail or "") and "boundary" in (entry.detail or "")
