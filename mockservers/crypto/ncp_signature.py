@@ -181,6 +181,10 @@ def explain(secret_key: str, method: str, uri: str, timestamp: str, access_key: 
     return None
 
 
+UNEXPLAINED = "no common mistake reproduces it"
+"""How the journal's ``signature_mismatch`` detail starts when no known mistake reproduces the signature
+(what follows lists the mistakes that were *checked*, so it names none of them as the cause)."""
+
 _LAYOUTS = {
     "newline between method and URI (the first separator is one space: 'POST /api/v1/mails')": "{m}\n{u}\n{t}\n{a}",
     "trailing newline after the access key (the string ends with it)": "{m} {u}\n{t}\n{a}\n",

@@ -145,7 +145,7 @@ def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: st
     if layout is not None:
         return f"{layout} (expected string to sign {expected_string!r})"
     if explanation is None:
-        return ("no common mistake reproduces it (checked: query string, trailing '?', percent-decoding, host in the URL, "
+        return (f"{ncp_signature.UNEXPLAINED} (checked: query string, trailing '?', percent-decoding, host in the URL, "
                 "another region's path, hex/URL-safe encoding, ISO-8859-1 secret, line layout): most likely another secret key, "
                 f"timestamp or access key than the ones sent; expected string to sign {expected_string!r}")
     return "; ".join(explanation.mistakes()) + f" (expected string to sign {expected_string!r})"
