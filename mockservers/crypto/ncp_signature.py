@@ -86,6 +86,7 @@ URI_OTHER_REGION = "other_region"
 ENCODING_BASE64 = "base64"
 ENCODING_HEX = "hex"
 ENCODING_BASE64URL = "base64url"
+ENCODING_BASE64_OF_HEX = "base64_of_hex"
 
 SECRET_UTF8 = "utf-8"
 SECRET_LATIN1 = "latin-1"
@@ -99,6 +100,8 @@ _MISTAKES = {
     URI_OTHER_REGION: "another region's path signed (the regional prefix signed differs from the one requested)",
     ENCODING_HEX: "signature is the hex HMAC, not base64",
     ENCODING_BASE64URL: "signature uses the URL-safe base64 alphabet",
+    ENCODING_BASE64_OF_HEX: ("signature is the base64 of the hex HMAC text (PHP hash_hmac() without raw_output true, "
+                             "or a hex digest base64-encoded): base64-encode the raw 32-byte HMAC"),
     SECRET_LATIN1: "secret key encoded as ISO-8859-1 instead of UTF-8",
 }
 
@@ -174,6 +177,7 @@ def explain(secret_key: str, method: str, uri: str, timestamp: str, access_key: 
                 ENCODING_BASE64: base64.b64encode(digest).decode("ascii"),
                 ENCODING_HEX: digest.hex(),
                 ENCODING_BASE64URL: base64.urlsafe_b64encode(digest).decode("ascii"),
+                ENCODING_BASE64_OF_HEX: base64.b64encode(digest.hex().encode("ascii")).decode("ascii"),
             }
             for encoding_name, text in encodings.items():
                 if _same(encoding_name, text, received):

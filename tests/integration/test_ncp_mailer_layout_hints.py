@@ -44,3 +44,16 @@ def test_layout_mistakes_are_named(ncp_mailer_mock: MockHandle, mistake: str) ->
     named, unexplained = ncp_mailer_mock.rejections()
     assert named.reason == "signature_mismatch" and (named.detail or "").startswith(mistake), named.detail
     assert "no common mistake reproduces it" in (unexplained.detail or "")
+
+
+def test_base64_of_the_hex_digest_is_named(ncp_mailer_mock: MockHandle) -> None:
+    """PHP's hash_hmac() without raw_output=true returns hex text; base64_encode() of that is a classic."""
+    config, ts = ncp_mailer_mock.config, str(int(time.time() * 1000))
+    message = f"POST {URI}\n{ts}\n{config['access_key']}".encode()
+    hex_text = hmac.new(config["secret_key"].encode(), message, hashlib.sha256).hexdigest()
+    answer = requests.post(ncp_mailer_mock.url + URI, data=json.dumps(MAIL), timeout=10, headers={
+        "Content-Type": "application/json", "x-ncp-apigw-timestamp": ts, "x-ncp-iam-access-key": config["access_key"],
+        "x-ncp-apigw-signature-v2": base64.b64encode(hex_text.encode()).decode()})
+    assert answer.status_code == 401
+    [entry] = ncp_mailer_mock.rejections()
+    assert (entry.detail or "").startswith("signature is the base64 of the hex HMAC text"), entry.detail
