@@ -62,3 +62,15 @@ def test_a_multipart_upload_under_a_json_content_type_says_who_sets_the_header(s
     [entry] = stayprivate_mock.rejections()
     assert entry.reason == "content_type_not_multipart"
     assert "the body is multipart" in (entry.detail or "") and "boundary" in (entry.detail or "")
+
+
+def test_a_token_signed_with_another_key_says_which_key_is_registered(stayprivate_mock: MockHandle) -> None:
+    from sealmail.mockservers.providers.stayprivate.test_keys import OTHER_PRIVATE_KEY_PEM
+
+    token = sign_jwt({"iss": spec.DEFAULT_COMPANY_API_ID, "exp": int(time.time()) + 300}, load_rsa_private_key(OTHER_PRIVATE_KEY_PEM))
+    answer = requests.post(f"{stayprivate_mock.url}/1.0/emails/send", json=EMAIL, timeout=10,
+                           headers={"Authorization": f"Bearer {token}", spec.HEADER_COMPANY_ID: spec.DEFAULT_COMPANY_API_ID})
+    assert answer.status_code == 401
+    [entry] = stayprivate_mock.rejections()
+    assert entry.reason == "signature_invalid"
+    assert "private_key_pem" in (entry.detail or "") and "/__mock__/companies" in (entry.detail or "")
