@@ -19,7 +19,7 @@ from jwcrypto.jwe import JWE
 
 from sealmail.conformance.clients.autosend import AutoSendClient
 from sealmail.conformance.clients.http import RetryPolicy
-from sealmail.conformance.evidence import clip
+from sealmail.conformance.evidence import clip, mock_said
 from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, judge_equal, not_evaluated, passed
 from sealmail.conformance.requirements.autosend import REQUIREMENTS
 from sealmail.mockservers.core import JournalEntry
@@ -177,7 +177,7 @@ def encrypted_send(ctx: CheckContext) -> Iterator[Verdict]:
     yield judge("AS-JWE-ALG", alg == spec.ALG, f"alg {alg}", f"alg {alg!r}, must be {spec.ALG}")
     yield judge("AS-JWE-ENC", enc == spec.ENC, f"enc {enc}", f"enc {enc!r}, must be {spec.ENC}")
     if seen.plaintext is None:
-        yield failed("AS-WHOLE-BODY", "the JWE does not decrypt with any key the mock listed")
+        yield failed("AS-WHOLE-BODY", "the JWE does not decrypt with any key the mock listed" + mock_said(entry))
     else:
         try:
             payload = json.loads(seen.plaintext.decode("utf-8"))

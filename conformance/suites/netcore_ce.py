@@ -33,7 +33,7 @@ from sealmail.conformance.clients.netcore_ce import (
     generate_key_and_iv,
     utc_timestamp,
 )
-from sealmail.conformance.evidence import decode_lenient, encoding_of
+from sealmail.conformance.evidence import decode_lenient, encoding_of, mock_said
 from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
 from sealmail.conformance.requirements.netcore_ce import REQUIREMENTS
 from sealmail.mockservers.core import JournalEntry
@@ -344,12 +344,13 @@ def _judge_upload(r: Reading, events: list[Event], config: dict[str, Any]) -> It
     notes = f" ({'; '.join(r.notes)})" if r.notes else ""
     if ecode == AES_256_GCM_BASE64:
         yield judge("CE-GCM-LAYOUT", bool(r.gcm_layout), "11258: nonce || ciphertext || tag decrypts",
-                    "11258: not base64(12-byte nonce || ciphertext || 16-byte tag) under the shared key read any usual way" + notes)
+                    "11258: not base64(12-byte nonce || ciphertext || 16-byte tag) under the shared key read any usual way" + notes
+                    + mock_said(r.entry))
     if not r.decrypted:
         if ecode == AES_256_GCM_BASE64:
             yield not_evaluated("CE-KEY-BYTES", "11258: a wrong key and a wrong layout look alike (judged under CE-GCM-LAYOUT)")
         else:
-            yield failed("CE-KEY-BYTES", f"{ecode}: body does not decrypt to JSON with the shared key read any usual way" + notes)
+            yield failed("CE-KEY-BYTES", f"{ecode}: body does not decrypt to JSON with the shared key read any usual way" + notes + mock_said(r.entry))
         for rid in ("CE-PKCS7", "CE-PAYLOAD", "CE-TIMESTAMP-UTC", "CE-ACTIVITY-SOURCE"):
             yield not_evaluated(rid, f"{ecode}: body could not be decrypted")
         yield from _judge_asset_header(r, config)

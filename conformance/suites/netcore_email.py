@@ -12,7 +12,7 @@ import json
 from typing import Any, Iterator, Protocol
 
 from sealmail.conformance.clients.netcore_email import NetcoreEmailClient
-from sealmail.conformance.evidence import decode_lenient, encoding_of
+from sealmail.conformance.evidence import decode_lenient, encoding_of, mock_said
 from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, judge_equal, not_evaluated, passed
 from sealmail.conformance.requirements.netcore_email import REQUIREMENTS
 from sealmail.mockservers.core import JournalEntry
@@ -97,7 +97,7 @@ def encrypted_send(ctx: CheckContext) -> Iterator[Verdict]:
     try:
         plaintext = aes_gcm.decrypt(key, iv, blob)
     except CryptoError as error:
-        yield failed("NE-BODY-LAYOUT", f"body does not decrypt as AES-GCM ciphertext||tag with the sent key and IV ({error.reason})")
+        yield failed("NE-BODY-LAYOUT", f"body does not decrypt as AES-GCM ciphertext||tag with the sent key and IV ({error.reason})" + mock_said(entry))
         yield not_evaluated("NE-PLAINTEXT-JSON", "body did not decrypt")
         yield not_evaluated("NE-PAYLOAD-FAITHFUL", "body did not decrypt")
         return

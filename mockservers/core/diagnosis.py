@@ -25,7 +25,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from .journal import Journal, JournalEntry
+from .journal import JournalEntry
 
 Diagnosis = Callable[[], "str | None"]
 """Returns a hint for the journal, or None when it has nothing to say."""
@@ -93,10 +93,19 @@ def diagnose_after_answer(request: web.Request, diagnosis: Diagnosis, pending: P
     request.setdefault(_DEFERRED, []).append(diagnosis)  # type: ignore[arg-type]
 
 
+Amend = Callable[[int, "str | None", "dict[str, object]"], bool]
+"""Changes a committed journal entry (id, detail, details to add); False when it is gone (a reset since)."""
+
+
 async def run_deferred_diagnoses(
-    request: web.Request, response: web.StreamResponse, entry: JournalEntry, pending: PendingDiagnoses, journal: Journal
+    request: web.Request, response: web.StreamResponse, entry: JournalEntry, pending: PendingDiagnoses, amend: Amend,
+    answered: Callable[[], None],
 ) -> None:
-    """Send ``response`` now, then run the request's scheduled diagnoses and amend ``entry`` in ``journal``."""
+    """Send ``response`` now, call ``answered``, then run the request's scheduled diagnoses and ``amend`` ``entry``.
+
+    ``answered`` takes the request out of the requests in flight: a reset from then on must not cancel it (that
+    would cut the client's keep-alive connection after its answer); ``amend`` drops a hint that comes after a reset.
+    """
     scheduled = request.get(_DEFERRED)
     if not scheduled:
         return
@@ -106,6 +115,7 @@ async def run_deferred_diagnoses(
             await response.write_eof()
         except (ConnectionError, RuntimeError):
             pass  # the client is gone: the journal still deserves the hint
+        answered()
         started = time.perf_counter()
         hints = await asyncio.to_thread(_run_all, scheduled)
         added: dict[str, object] = {"diagnosis_ms": round((time.perf_counter() - started) * 1000, 3)}
@@ -114,7 +124,7 @@ async def run_deferred_diagnoses(
             hint = "; ".join(hints)
             added["diagnosis"] = hint
             detail = f"{detail}; {hint}" if detail else hint
-        journal.amend(entry.id, detail=detail, details=added)
+        amend(entry.id, detail, added)
     finally:
         pending.done(len(scheduled))
 
