@@ -17,6 +17,13 @@ _HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+$")
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 
+def mock_said(entry: Any) -> str:
+    """The mock's own journal reason and hint for a refused request, to append to failing evidence ('' if accepted)."""
+    if getattr(entry, "outcome", None) != "rejected" or not entry.reason:
+        return ""
+    return f"; the mock refused it: {entry.reason}" + (f" ({entry.detail})" if entry.detail else "")
+
+
 def _urlsafe(text: str) -> bytes:
     return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
 
@@ -106,7 +113,9 @@ def _diff(expected: Any, actual: Any, path: str, found: list[str]) -> None:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    return clip(json.dumps(value, ensure_ascii=False) if _is_json(value) else repr(value), limit)
+    """JSON for evidence: readable Unicode, but invisible characters (U+0080, controls) escaped so a diff shows them."""
+    text = json.dumps(value, ensure_ascii=False) if _is_json(value) else repr(value)
+    return clip("".join(c if c.isprintable() or c == " " else json.dumps(c)[1:-1] for c in text), limit)
 
 
 def _is_json(value: Any) -> bool:

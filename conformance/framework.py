@@ -258,6 +258,9 @@ class Report:
         lines = [f"{self.provider_id} conformance of {self.client}", f"{'requirement'.ljust(width)}  level   result  evidence"]
         for r in self.results:
             lines.append(f"{r.requirement.id.ljust(width)}  {r.requirement.severity.ljust(6)}  {r.status.ljust(6)}  {clip(r.evidence, 110)}")
+        cut = [r for r in self.results if r.passed is False and clip(r.evidence, 110) != r.evidence]
+        if cut:  # the row cut the evidence (often the mock's hint at the fix): the whole of it, once
+            lines += ["", "failed, in full:"] + [f"{r.requirement.id}: {r.evidence.strip()}" for r in cut] + [""]
         counts = self.to_json()
         lines.append(
             f"{counts['passed']} passed, {counts['failed']} failed, {counts['not_evaluated']} not evaluated"

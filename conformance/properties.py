@@ -33,6 +33,7 @@ from sealmail.mockservers.core import MockHandle, MockPool
 
 from . import strategies
 from .clients.http import BlockingRunner
+from .evidence import payload_diff
 from .framework import STARTUP_TIMEOUT_S, ClientFactory, ClientTimeout, Suite, _close, _invoke, _invoke_within
 from .traffic import check_traffic
 
@@ -213,29 +214,9 @@ def run_properties(suite: Suite, factory: ClientFactory | None, examples: int, *
     return report
 
 
-def json_diff(expected: Any, received: Any, path: str = "$", limit: int = 5) -> str:
-    """The first few places where two JSON values differ: ``$.subject: sent 'Grüße', received 'Gr??e'``."""
-    found: list[str] = []
-    _diff(_canonical(expected), _canonical(received), path, found, limit)
-    return "; ".join(found) or "(equal)"
-
-
-def _diff(a: Any, b: Any, path: str, found: list[str], limit: int) -> None:
-    if len(found) >= limit:
-        return
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in list(a) + [k for k in b if k not in a]:
-            if key not in b:
-                found.append(f"{path}.{key}: sent {_show(a[key])}, missing from what the mock received")
-            elif key not in a:
-                found.append(f"{path}.{key}: not sent, received {_show(b[key])}")
-            else:
-                _diff(a[key], b[key], f"{path}.{key}", found, limit)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for index, (x, y) in enumerate(zip(a, b)):
-            _diff(x, y, f"{path}[{index}]", found, limit)
-    elif a != b:
-        found.append(f"{path}: sent {_show(a)}, received {_show(b)}")
+def json_diff(expected: Any, received: Any) -> str:
+    """Where what the mock received differs from what was sent: ``subject: "Gr??e", expected "Grüße"``."""
+    return "; ".join(payload_diff(_canonical(expected), _canonical(received))) or "(equal)"
 
 
 def _canonical(value: Any) -> Any:

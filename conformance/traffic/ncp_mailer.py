@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from sealmail.mockservers.crypto.ncp_signature import UNEXPLAINED
+
 from ..framework import Verdict
 from . import Entry, Traffic, TrafficRules, header, request_ids
 
@@ -78,7 +80,8 @@ def signature_diagnoses(traffic: Traffic) -> Iterator[Verdict]:
         if entry.get("reason") != "signature_mismatch":
             continue
         detail = str(entry.get("detail") or "")
-        named = {requirement_id for phrase, requirement_id in _DIAGNOSES if phrase in detail.lower()}
+        diagnosis = detail.split(" (expected string to sign", 1)[0].lower()
+        named = set() if diagnosis.startswith(UNEXPLAINED) else {rid for phrase, rid in _DIAGNOSES if phrase in diagnosis}
         for requirement_id in sorted(named or {"NCP-SIGN-STRING"}):
             yield Verdict(requirement_id, False, f"{request_ids([entry])} refused as signature_mismatch: {detail}")
 

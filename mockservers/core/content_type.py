@@ -35,7 +35,7 @@ def content_type_detail(headers: Mapping[str, str], expected: str = JSON) -> str
     """The journal detail for a request whose Content-Type is not ``expected``."""
     sent = headers.get("Content-Type")
     if sent is None:
-        return f"no Content-Type header; send Content-Type: {expected} (a bytes body with requests' data= sends none)"
+        return f"no Content-Type header; send Content-Type: {expected} (a bytes body sends none: Python requests' data=, Node fetch with a Buffer; Java's HttpClient never adds one)"
     if not sent.strip():
         return f"Content-Type header is empty; send Content-Type: {expected}"
     media_type = sent.split(";", 1)[0].strip().lower()

@@ -25,7 +25,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from .journal import Journal, JournalEntry
+from .journal import JournalEntry
 
 Diagnosis = Callable[[], "str | None"]
 """Returns a hint for the journal, or None when it has nothing to say."""
@@ -93,19 +93,25 @@ def diagnose_after_answer(request: web.Request, diagnosis: Diagnosis, pending: P
     request.setdefault(_DEFERRED, []).append(diagnosis)  # type: ignore[arg-type]
 
 
-async def run_deferred_diagnoses(
-    request: web.Request, response: web.StreamResponse, entry: JournalEntry, pending: PendingDiagnoses, journal: Journal
-) -> None:
-    """Send ``response`` now, then run the request's scheduled diagnoses and amend ``entry`` in ``journal``.
+Amend = Callable[[int, "str | None", "dict[str, object]"], bool]
+"""Changes a committed journal entry (id, detail, details to add); False when it is gone (a reset since)."""
 
-    The diagnoses run in a task of their own: awaited here, they held the connection, so the next
-    request on it (keep-alive, pipelined) was answered later by exactly their cost, which told which
-    step failed (autosend: ~2 ms more after an RSA-OAEP unwrap failure than after a tag mismatch).
+
+async def run_deferred_diagnoses(
+    request: web.Request, response: web.StreamResponse, entry: JournalEntry, pending: PendingDiagnoses, amend: Amend,
+    answered: Callable[[], None],
+) -> None:
+    """Send ``response`` now, call ``answered``, then start the request's scheduled diagnoses, which ``amend`` ``entry``.
+
+    ``answered`` takes the request out of the requests in flight: a reset from then on must not cancel it (that
+    would cut the client's keep-alive connection after its answer); ``amend`` drops a hint that comes after a reset.
+    The diagnoses run in a task of their own: awaited here, they held the connection, so the next request on it
+    (keep-alive, pipelined) was answered later by exactly their cost, which told which step failed (autosend:
+    ~2 ms more after an RSA-OAEP unwrap failure than after a tag mismatch).
     """
     scheduled = request.get(_DEFERRED)
     if not scheduled:
         return
-    epoch = journal.epoch
     try:
         await response.prepare(request)
         await response.write_eof()
@@ -114,7 +120,8 @@ async def run_deferred_diagnoses(
     except BaseException:
         pending.done(len(scheduled))
         raise
-    task = asyncio.get_running_loop().create_task(_diagnose(scheduled, entry, pending, journal, epoch))
+    answered()
+    task = asyncio.get_running_loop().create_task(_diagnose(scheduled, entry, pending, amend))
     _RUNNING.add(task)  # a strong reference until it ends (asyncio keeps only weak ones)
     task.add_done_callback(_RUNNING.discard)
 
@@ -122,9 +129,7 @@ async def run_deferred_diagnoses(
 _RUNNING: set["asyncio.Task[None]"] = set()
 
 
-async def _diagnose(
-    scheduled: list[Diagnosis], entry: JournalEntry, pending: PendingDiagnoses, journal: Journal, epoch: int
-) -> None:
+async def _diagnose(scheduled: list[Diagnosis], entry: JournalEntry, pending: PendingDiagnoses, amend: Amend) -> None:
     try:
         started = time.perf_counter()
         hints = await asyncio.to_thread(_run_all, scheduled)
@@ -134,7 +139,7 @@ async def _diagnose(
             hint = "; ".join(hints)
             added["diagnosis"] = hint
             detail = f"{detail}; {hint}" if detail else hint
-        journal.amend(entry.id, detail=detail, details=added, epoch=epoch)
+        amend(entry.id, detail, added)
     finally:
         pending.done(len(scheduled))
 

@@ -312,8 +312,6 @@ class Journal:
         self._entries: ByteBudgetQueue[tuple[Any, ...]] = ByteBudgetQueue(capacity, max_bytes, _entry_size)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self.epoch = 0
-        """Clears so far: an amendment made for an entry of an earlier epoch is dropped (ids restart at #1)."""
         self._evicted = 0
         self._recorded = 0
         self.body_limit = body_limit
@@ -388,12 +386,11 @@ class Journal:
         with self._lock:
             return self._entries.bytes
 
-    def amend(self, entry_id: int, *, detail: str | None, details: Mapping[str, Any], epoch: int | None = None) -> bool:
+    def amend(self, entry_id: int, *, detail: str | None, details: Mapping[str, Any]) -> bool:
         """Change a committed entry's ``detail`` and add ``details`` (a diagnosis that ran after the answer).
 
         Committed entries are stored frozen, so the live object a handler held no longer reaches the
-        journal; this rebuilds the stored record. False when the entry was evicted or cleared meanwhile
-        (``epoch``: the :attr:`epoch` the entry was committed in, so a cleared #1 never amends a new #1).
+        journal; this rebuilds the stored record. False when the entry was evicted or cleared meanwhile.
         """
 
         def amended(record: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -405,8 +402,6 @@ class Journal:
             return entry._record()
 
         with self._lock:
-            if epoch is not None and epoch != self.epoch:
-                return False
             return self._entries.replace_newest(lambda record: record[_ID] == entry_id, amended)
 
     def resume_ids(self, last_id: int) -> None:
@@ -418,7 +413,6 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._ids = itertools.count(1)  # a test after a reset numbers its requests from #1
-            self.epoch += 1
             self._evicted = 0
             self._recorded = 0
         if self.listeners:

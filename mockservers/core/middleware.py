@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
@@ -113,7 +114,8 @@ async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamR
             raise
         _note_client_gone(request, entry)
         committed = state.commit(entry, generation)
-        await run_deferred_diagnoses(request, response, entry, state.diagnoses, state.journal)
+        await run_deferred_diagnoses(request, response, entry, state.diagnoses, partial(state.amend, generation),
+                                     partial(state.request_finished, task, generation, committed=committed))
         return response
     finally:
         state.request_finished(task, generation, committed=committed)

@@ -101,6 +101,14 @@ class MockState:
             self.journal.commit(entry)
             return True
 
+    def amend(self, generation: int, entry_id: int, detail: str | None, details: dict[str, object]) -> bool:
+        """Amend a journal entry (an after-the-answer diagnosis) unless a reset happened since its request arrived:
+        journal ids restart at #1, so the id could name another test's entry by then."""
+        with self._lock:
+            if generation != self.generation:
+                return False
+            return self.journal.amend(entry_id, detail=detail, details=details)
+
     def add_message(self, message: StoredMessage, generation: int) -> bool:
         """Store ``message`` unless a reset happened since its request arrived; True when kept."""
         with self._lock:

@@ -25,11 +25,11 @@ def tag_mismatch_hint(key: bytes, iv: bytes, data: bytes) -> str:
     """The likely mistake behind ``gcm_tag_mismatch`` for ``data`` (ciphertext || tag as received)."""
     if len(iv) != GCM_IV_BYTES:
         return "wrong key or IV for this body, tag missing or placed first, or body changed after encryption"
-    if _plausible(_ctr(key, iv, data)):
+    if looks_like_json(_ctr(key, iv, data)):
         return "tag missing: the body is the ciphertext alone; append the 16-byte GCM tag (ciphertext || tag)"
-    if _plausible(_ctr(key, iv, data[TAG_SIZE:])):
+    if looks_like_json(_ctr(key, iv, data[TAG_SIZE:])):
         return "tag placed first: send ciphertext || tag (tag last, as AESGCM.encrypt and Java's AES/GCM/NoPadding produce)"
-    if _plausible(_ctr(key, iv, data[:-TAG_SIZE])):
+    if looks_like_json(_ctr(key, iv, data[:-TAG_SIZE])):
         return ("this key and IV decrypt the body, but the tag does not verify: body or tag changed after encryption, "
                 "or additional authenticated data (AAD) was used (none is expected)")
     return ("wrong key or IV for this body: X-AES-KEY / X-AES-IV must be the very key and IV that encrypted it "
@@ -42,7 +42,7 @@ def _ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
     return decryptor.update(data) + decryptor.finalize()
 
 
-def _plausible(plaintext: bytes) -> bool:
+def looks_like_json(plaintext: bytes) -> bool:
     """Reads as the JSON a client encrypts (random bytes almost never do)."""
     try:
         text = plaintext.decode("utf-8").strip()

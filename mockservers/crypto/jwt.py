@@ -373,6 +373,20 @@ def _check_header(header: dict[str, Any], allowed: frozenset[str]) -> str:
     return alg
 
 
+MILLISECONDS_FROM = 1e11
+"""A NumericDate at or past this is the year 5138 in seconds: it was written in epoch milliseconds
+(JavaScript's ``Date.now()``, Java's ``System.currentTimeMillis()``)."""
+
+
+def in_milliseconds(value: Any) -> bool:
+    """Whether a time claim looks like epoch milliseconds instead of RFC 7519's seconds."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= MILLISECONDS_FROM
+
+
+def _unit_hint(value: float) -> str:
+    return " (epoch milliseconds? a NumericDate counts seconds, RFC 7519 section 2)" if in_milliseconds(value) else ""
+
+
 def check_claims(
     claims: dict[str, Any], *, issuer: str, now_s: float, leeway_s: float = DEFAULT_LEEWAY_S,
     max_lifetime_s: float | None = None,
@@ -392,13 +406,13 @@ def check_claims(
     if "nbf" in claims:
         nbf = _numeric_date(claims, "nbf")
         if nbf > now_s + leeway_s:
-            raise TokenNotYetValid("token_not_yet_valid", f"nbf {nbf:.0f} is {nbf - now_s:.0f}s after now")
+            raise TokenNotYetValid("token_not_yet_valid", f"nbf {nbf:.0f} is {nbf - now_s:.0f}s after now{_unit_hint(nbf)}")
     if "iat" in claims:
         iat = _numeric_date(claims, "iat")
         if iat > now_s + leeway_s:
-            raise TokenNotYetValid("iat_in_future", f"iat {iat:.0f} is {iat - now_s:.0f}s after now")
+            raise TokenNotYetValid("iat_in_future", f"iat {iat:.0f} is {iat - now_s:.0f}s after now{_unit_hint(iat)}")
     if max_lifetime_s is not None and exp - now_s > max_lifetime_s + leeway_s:
-        raise ClaimsInvalid("token_lifetime_too_long", f"exp is {exp - now_s:.0f}s away, at most {max_lifetime_s:g}s")
+        raise ClaimsInvalid("token_lifetime_too_long", f"exp is {exp - now_s:.0f}s away, at most {max_lifetime_s:g}s{_unit_hint(exp)}")
 
 
 def _numeric_date(claims: dict[str, Any], name: str) -> float:

@@ -86,6 +86,7 @@ URI_OTHER_REGION = "other_region"
 ENCODING_BASE64 = "base64"
 ENCODING_HEX = "hex"
 ENCODING_BASE64URL = "base64url"
+ENCODING_BASE64_OF_HEX = "base64_of_hex"
 
 SECRET_UTF8 = "utf-8"
 SECRET_LATIN1 = "latin-1"
@@ -99,6 +100,8 @@ _MISTAKES = {
     URI_OTHER_REGION: "another region's path signed (the regional prefix signed differs from the one requested)",
     ENCODING_HEX: "signature is the hex HMAC, not base64",
     ENCODING_BASE64URL: "signature uses the URL-safe base64 alphabet",
+    ENCODING_BASE64_OF_HEX: ("signature is the base64 of the hex HMAC text (PHP hash_hmac() without raw_output true, "
+                             "or a hex digest base64-encoded): base64-encode the raw 32-byte HMAC"),
     SECRET_LATIN1: "secret key encoded as ISO-8859-1 instead of UTF-8",
 }
 
@@ -174,10 +177,35 @@ def explain(secret_key: str, method: str, uri: str, timestamp: str, access_key: 
                 ENCODING_BASE64: base64.b64encode(digest).decode("ascii"),
                 ENCODING_HEX: digest.hex(),
                 ENCODING_BASE64URL: base64.urlsafe_b64encode(digest).decode("ascii"),
+                ENCODING_BASE64_OF_HEX: base64.b64encode(digest.hex().encode("ascii")).decode("ascii"),
             }
             for encoding_name, text in encodings.items():
                 if _same(encoding_name, text, received):
                     return SignatureExplanation(uri_name, encoding_name, key_name)
+    return None
+
+
+UNEXPLAINED = "no common mistake reproduces it"
+"""How the journal's ``signature_mismatch`` detail starts when no known mistake reproduces the signature
+(what follows lists the mistakes that were *checked*, so it names none of them as the cause)."""
+
+_LAYOUTS = {
+    "newline between method and URI (the first separator is one space: 'POST /api/v1/mails')": "{m}\n{u}\n{t}\n{a}",
+    "trailing newline after the access key (the string ends with it)": "{m} {u}\n{t}\n{a}\n",
+    "CRLF line breaks: join the lines with \\n alone": "{m} {u}\r\n{t}\r\n{a}",
+    "timestamp and access key swapped (the timestamp comes first)": "{m} {u}\n{a}\n{t}",
+    "method in lower case: sign it in upper case, as sent": "{lm} {u}\n{t}\n{a}",
+}
+"""Strings to sign laid out the ways third-party clients get wrong, with the mistake each shows."""
+
+
+def explain_layout(secret_key: str, method: str, uri: str, timestamp: str, access_key: str, signature: str) -> str | None:
+    """The layout mistake (:data:`_LAYOUTS`) whose string to sign reproduces ``signature`` (base64, UTF-8 secret), or None."""
+    key, received = _utf8(secret_key), signature.strip()
+    for mistake, layout in _LAYOUTS.items():
+        message = layout.format(m=method, lm=method.lower(), u=uri, t=timestamp, a=access_key)
+        if base64.b64encode(hmac_sha256(key, _utf8(message))).decode("ascii") == received:
+            return mistake
     return None
 
 

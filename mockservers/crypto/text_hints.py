@@ -38,6 +38,15 @@ def not_base64_hint(text: str | bytes) -> str:
     return "characters outside the base64 alphabet: " + " ".join(repr(c) for c in bad[:5])
 
 
+def wrong_size_hint(text: str, size: int) -> str | None:
+    """Why a base64 header that should carry ``size`` bytes decoded to another size, when the text shows it."""
+    stripped = text.strip()
+    if len(stripped) == 2 * size and _HEX.fullmatch(stripped):
+        return (f"this is the hex of {size} bytes: send the base64 of the raw bytes "
+                "(Node: buf.toString('base64'), Java: Base64.getEncoder(), PHP: base64_encode)")
+    return None
+
+
 def _json_wrapper(text: str) -> str | None:
     """A hint when the base64 arrived inside JSON (a wrapper object, or a quoted string)."""
     if text[0] not in '{["':

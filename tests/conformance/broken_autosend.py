@@ -6,7 +6,9 @@ import json
 import os
 from typing import Any
 
-from jwcrypto.common import json_encode
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from jwcrypto.common import base64url_encode, json_encode
 from jwcrypto.jwe import JWE
 
 from sealmail.conformance.clients.autosend import AutoSendClient, AutoSendError, EncryptedBody, PublicKey, encrypt_body
@@ -55,6 +57,14 @@ class _Broken(AutoSendClient):
         plaintext = _plaintext(payload)
         if self.mistake == "oaep_sha1":
             return _body(jwe.encrypt_compact(plaintext, key.key, kid=key.kid, alg="RSA-OAEP"), key.kid)
+        if self.mistake == "java_default_oaep":
+            # Java's Cipher "RSA/ECB/OAEPWithSHA-256AndMGF1Padding" without an OAEPParameterSpec: MGF1 stays SHA-1.
+            header = {"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": key.kid}
+            cek = os.urandom(32)
+            parts = jwe.encrypt_compact_with(plaintext, key.key, header=header, cek=cek, iv=os.urandom(12)).split(".")
+            public = key.key.get_op_key("wrapKey")
+            parts[1] = base64url_encode(public.encrypt(cek, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA256(), label=None)))
+            return _body(".".join(parts), key.kid)
         if self.mistake == "a128gcm":
             return _body(jwe.encrypt_compact(plaintext, key.key, kid=key.kid, enc="A128GCM"), key.kid)
         if self.mistake in ("reuse_iv", "reuse_cek"):
@@ -106,6 +116,7 @@ def _factory(mistake: str) -> Any:
 BROKEN_CLIENTS: dict[str, tuple[Any, frozenset[str]]] = {
     "RSA-OAEP with SHA-1": (_factory("oaep_sha1"), frozenset({"AS-JWE-ALG"})),
     "A128GCM": (_factory("a128gcm"), frozenset({"AS-JWE-ENC"})),
+    "Java's default OAEP (MGF1-SHA-1) under RSA-OAEP-256": (_factory("java_default_oaep"), frozenset({"AS-WHOLE-BODY"})),
     "always the last key": (_factory("last_key"), frozenset({"AS-ACTIVE-KEY"})),
     "JWKS fetched on every request": (_factory("fetch_every_request"), frozenset({"AS-JWKS-CACHED"})),
     "never refreshes the JWKS": (_factory("never_refreshes"), frozenset({"AS-JWKS-REFRESH", "AS-RETIRED-RECOVERY"})),

@@ -60,6 +60,16 @@ def test_report_table_clips_evidence_at_word_boundaries() -> None:
     assert row.endswith("word…")
 
 
+def test_report_table_repeats_clipped_failures_in_full_below() -> None:
+    """The one-line row cuts a long hint; the whole evidence of every clipped failure follows the table."""
+    requirement = Requirement("R-1", "statement", "MUST", "seed", "https://example.invalid/docs")
+    short = Requirement("R-2", "statement", "MUST", "seed", "https://example.invalid/docs")
+    evidence = "word " * 40 + "MGF1-SHA-256"
+    table = Report("p", "c", [RequirementResult(requirement, False, evidence), RequirementResult(short, False, "brief")]).table()
+    assert f"R-1: {evidence.strip()}" in table.splitlines()
+    assert not [line for line in table.splitlines() if line.startswith("R-2: ")]
+
+
 def test_a_dropped_field_is_named_in_the_failed_payload_check(sealmail_pool: MockPool) -> None:
     factory, _ = BROKEN_AUTOSEND["drops a field before encrypting"]
     report = run_suite(get_suite("autosend"), factory, pool=sealmail_pool)
@@ -67,6 +77,16 @@ def test_a_dropped_field_is_named_in_the_failed_payload_check(sealmail_pool: Moc
     assert whole_body.passed is False
     assert whole_body.evidence.startswith("the decrypted plaintext differs: ")
     assert "dynamicData: missing (expected" in whole_body.evidence
+
+
+def test_an_undecryptable_jwe_carries_the_mocks_diagnosis(sealmail_pool: MockPool) -> None:
+    """The report says what the mock's journal says: a Java developer reads "MGF1", not only "does not decrypt"."""
+    factory, _ = BROKEN_AUTOSEND["Java's default OAEP (MGF1-SHA-1) under RSA-OAEP-256"]
+    report = run_suite(get_suite("autosend"), factory, pool=sealmail_pool)
+    (whole_body,) = [r for r in report.results if r.requirement.id == "AS-WHOLE-BODY"]
+    assert whole_body.passed is False
+    assert "the mock refused it: rsa_oaep_unwrap_failed" in whole_body.evidence
+    assert "MGF1 with SHA-1" in whole_body.evidence
 
 
 class _SendsNothing:

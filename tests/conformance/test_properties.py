@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,7 @@ def test_a_latin1_client_is_found_and_shrunk_to_one_non_ascii_character() -> Non
 def test_a_client_dropping_empty_lists_is_found_with_the_field_named_the_same_way_every_run() -> None:
     report = run_properties(get_suite("netcore-email"), property_bugs.drops_empty_lists_client, 60, seed=7)
     assert not report.passed
-    assert "missing from what the mock received" in (report.failure or "")
+    assert re.search(r"personalizations\[0\]\.(cc|bcc): missing \(expected \[\]\)", report.failure or ""), report.failure
     minimal = report.minimal_example
     assert [p.get("cc", p.get("bcc")) for p in minimal["personalizations"]].count([]) == 1, minimal
     assert len(minimal["personalizations"]) == 1 and len(minimal["personalizations"][0]["to"]) == 1
@@ -50,9 +51,9 @@ def test_a_client_dropping_empty_lists_is_found_with_the_field_named_the_same_wa
 
 def test_json_diff_names_each_field() -> None:
     diff = json_diff({"a": 1, "b": [1, 2], "c": "x"}, {"a": 1, "b": [1, 3], "d": True})
-    assert "$.b[1]: sent 2, received 3" in diff
-    assert "$.c: sent \"x\", missing" in diff
-    assert "$.d: not sent, received true" in diff
+    assert diff == 'b[1]: 3, expected 2; c: missing (expected "x"); d: unexpected field (true)'
+    assert json_diff({"s": "Grüße"}, {"s": "Gr\u0080e"}) == 's: "Gr\\u0080e", expected "Grüße"'
+    assert json_diff({"a": 1}, {"a": 1}) == "(equal)"
 
 
 def test_cli_property_run(tmp_path: Path) -> None:

@@ -104,6 +104,17 @@ def test_stale_timestamps_fail_the_freshness_requirement(mock_server: Any, runne
     assert report.failed_ids() == {"NCP-TS-FRESH"}, report.table()
 
 
+def test_an_unexplained_signature_fails_only_the_string_to_sign(mock_server: Any) -> None:
+    """A wrong secret: the diagnosis lists the mistakes it *checked* (query, '?', host, URL-safe, ISO-8859-1);
+    none of those may be blamed."""
+    mock = mock_server("ncp-mailer")
+    with ncp_mailer_client.NcpMailerSyncClient(mock.url, mock.config["access_key"], "another secret key") as client:
+        with pytest.raises(ncp_mailer_client.NcpMailerError):
+            client.send(ncp_mailer.SAMPLE_MAIL)
+    report = judged("ncp-mailer", mock)
+    assert report.failed_ids() == {"NCP-SIGN-STRING"}, report.table()
+
+
 def test_nothing_to_judge_is_not_a_pass(mock_server: Any) -> None:
     report = judged("netcore-email", mock_server("netcore-email"))
     assert {r.passed for r in report.results} == {None}

@@ -116,6 +116,7 @@ def test_no_content_type_reads_as_none_sent(mock_server: Any, provider_id: str, 
 
 def test_content_type_detail_reads_the_raw_header() -> None:
     assert content_type_detail({}).startswith("no Content-Type header")
+    assert "Node fetch with a Buffer" in content_type_detail({})  # the hint speaks to clients in other languages too
     assert content_type_detail({"Content-Type": ""}).startswith("Content-Type header is empty")
     assert content_type_detail({"Content-Type": "text/plain; charset=utf-8"}) == (
         "Content-Type 'text/plain; charset=utf-8', expected application/json: "

@@ -60,6 +60,10 @@ def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", 
     mode = _mode(headers.get(spec.HEADER_ENCRYPTION))
     warnings: list[str] = []
     body, error = _parse_json(raw, warnings)
+    if not isinstance(body, dict) and _is_jwe(body if isinstance(body, str) else raw.decode("utf-8", errors="replace")):
+        # seed: the JWE travels inside {"encryptedData": "<JWE>"}; here it is the body itself (or a quoted string).
+        raise Rejection(spec.INVALID_JWE if mode == spec.ENCRYPTION_JWE else spec.INVALID_JSON, "jwe_not_enveloped",
+                        detail='the body is a bare JWE compact string: send the JSON object {"encryptedData": "<JWE>"} as the body')
     has_envelope = isinstance(body, dict) and spec.ENVELOPE_FIELD in body
     if mode == spec.ENCRYPTION_JWE:
         if error is not None:
@@ -76,6 +80,14 @@ def open_body(headers: Mapping[str, str], raw: bytes, config: "AutoSendConfig", 
         return _plaintext(headers, body, error, config, warnings)
     assert isinstance(body, dict)
     return _encrypted(headers, body, config, ring, warnings, diagnose_later)
+
+
+def _is_jwe(text: str) -> bool:
+    try:
+        parse_compact(text.strip())
+    except MalformedJwe:
+        return False
+    return True
 
 
 def _mode(value: str | None) -> str | None:

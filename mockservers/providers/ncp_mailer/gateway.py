@@ -141,9 +141,12 @@ def _diagnose(secret: str, method: str, uri: str, timestamp: str, access_key: st
     explanation = ncp_signature.explain(secret, method, uri, timestamp, access_key, signature,
                                         hosts=hosts, region_prefixes=list(spec.REGION_PREFIXES.values()))
     expected_string = ncp_signature.string_to_sign(method, uri, timestamp, access_key)
+    layout = None if explanation is not None else ncp_signature.explain_layout(secret, method, uri, timestamp, access_key, signature)
+    if layout is not None:
+        return f"{layout} (expected string to sign {expected_string!r})"
     if explanation is None:
-        return ("no common mistake reproduces it (checked: query string, trailing '?', percent-decoding, host in the URL, "
-                "another region's path, hex/URL-safe encoding, ISO-8859-1 secret): most likely another secret key, "
+        return (f"{ncp_signature.UNEXPLAINED} (checked: query string, trailing '?', percent-decoding, host in the URL, "
+                "another region's path, hex/URL-safe encoding, ISO-8859-1 secret, line layout): most likely another secret key, "
                 f"timestamp or access key than the ones sent; expected string to sign {expected_string!r}")
     return "; ".join(explanation.mistakes()) + f" (expected string to sign {expected_string!r})"
 

@@ -151,6 +151,6 @@ def diagnose(method: spec.Method, text: str, reason: str | None = None) -> str |
         return ("well-formed whole AES blocks whose padding fails: most likely the wrong SECRET_KEY or SECRET_IV for this asset "
                 "(the 32 and 16 characters used as their UTF-8 bytes, not hex- or base64-decoded), or a ciphertext changed after encryption")
     if reason in ("plaintext_not_json", "plaintext_not_utf8"):
-        return ("the padding checks out, so key and IV are probably right (a wrong key passes about 1 time in 256): "
-                "encrypt the UTF-8 JSON text of the activities list")
+        return ("the padding checks out, so the key is probably right (a wrong key passes about 1 time in 256; a wrong IV "
+                "garbles only the first block): encrypt the UTF-8 JSON text of the activities list")
     return None

@@ -5,6 +5,7 @@ No state of its own: everything comes from the model on the application.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Mapping
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from . import spec
 from .activities import validate_activities
 from .credentials import Credential, CredentialError, parse_registration
 from .envelope import Opened, diagnose, open_request
+from .layout_hints import decryption_hint
 from .models import NetcoreCeModel
 
 MODEL: web.AppKey[NetcoreCeModel] = web.AppKey("netcore_ce.model", NetcoreCeModel)
@@ -48,6 +50,7 @@ async def upload_activities(request: web.Request) -> web.Response:
         hint = diagnose(method, text, error.reason)
         if hint:
             ctx.note(request, hint=hint)
+        ctx.diagnose_after_answer(request, partial(decryption_hint, method, credential, text, error.reason))
         detail = f"{error.detail}; {hint}" if error.detail and hint else (error.detail or hint or None)
         raise Rejection(spec.DECRYPTION_FAILED, error.reason, detail=detail) from None
     entry = ctx.entry(request)

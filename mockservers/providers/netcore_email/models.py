@@ -19,7 +19,7 @@ from sealmail.mockservers.core.validation import is_email
 from sealmail.mockservers.crypto import CryptoError, aes_gcm
 from sealmail.mockservers.crypto.encoding import b64decode_strict
 from sealmail.mockservers.crypto.gcm_hints import tag_mismatch_hint
-from sealmail.mockservers.crypto.text_hints import not_base64_hint
+from sealmail.mockservers.crypto.text_hints import not_base64_hint, wrong_size_hint
 
 from . import spec
 
@@ -181,7 +181,10 @@ def _decode_header(value: str | None, kind: Any, name: str, size: int) -> bytes:
     except CryptoError as error:
         raise Rejection(kind, error.reason, detail=error.detail) from None
     if len(raw) != size:
-        raise Rejection(kind, f"{name}_length", detail=f"{len(raw)} bytes, must be {size}")
+        hint = wrong_size_hint(value, size)
+        if hint is None and name == "aes_iv" and len(raw) == 16:
+            hint = "a CBC-sized IV: AES-GCM here takes a 12-byte IV (seed 000), e.g. crypto.randomBytes(12)"
+        raise Rejection(kind, f"{name}_length", detail=f"{len(raw)} bytes, must be {size}" + (f"; {hint}" if hint else ""))
     return raw
 
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from sealmail.mockservers.core import Rejection
 from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.content_type import content_type_detail, is_json
-from sealmail.mockservers.crypto.jwt import peek
+from sealmail.mockservers.crypto.jwt import in_milliseconds, peek
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
 from . import spec
@@ -51,6 +51,9 @@ def authenticate(request: web.Request) -> Company:
     claims = _trimmed(verified.claims, len(authorization or ""))
     notes = _claims_notes(verified.header, claims, model.clock.now_s(), verified=True)
     ctx.note(request, jwt=notes, jwt_algorithm=verified.algorithm)
+    if in_milliseconds(verified.claims.get("exp")):  # accepted: the seed sets no maximum lifetime (FIDELITY.md)
+        ctx.warn(request, "exp_in_milliseconds: exp counts milliseconds (Date.now(), System.currentTimeMillis()); "
+                          "a JWT NumericDate counts seconds (RFC 7519 section 2), so this token never expires")
     return company
 
 
@@ -175,8 +178,11 @@ async def _upload(request: web.Request, email_ref: str, file_ref: str | None) ->
     company = authenticate(request)
     ctx.note(request, email_ref=email_ref, file_ref=file_ref)
     if config.require_content_type and request.content_type != spec.MULTIPART_CONTENT_TYPE:
-        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_multipart",
-                        detail=f"Content-Type {request.headers.get('Content-Type')!r}, expected multipart/form-data")
+        detail = f"Content-Type {request.headers.get('Content-Type')!r}, expected multipart/form-data"
+        if ctx.body(request).startswith(b"--"):  # RFC 7578: a multipart body opens with its boundary delimiter
+            detail += ("; the body is multipart, but the header says otherwise: let the HTTP library set Content-Type "
+                       "with the boundary (FormData, files=) instead of a default Content-Type of your own")
+        raise Rejection(spec.INVALID_CONTENT_TYPE, "content_type_not_multipart", detail=detail)
     model.check_uploadable(company, email_ref, file_ref)
     parsed = await parse_upload(request.headers.get("Content-Type", ""), ctx.body(request), config.multipart_limits)
     parts = parsed.parts

@@ -253,7 +253,11 @@ class StayPrivateModel:
         try:
             verified = self._verify_token(token, company.key, company.api_id)
         except JwtError as error:
-            raise Rejection(spec.UNAUTHORISED, error.reason, detail=error.detail or None) from None
+            detail = error.detail or None
+            if error.reason == "signature_invalid":
+                detail = (f"{detail}: not signed by the key registered for {company.api_id!r} (the default company's is "
+                          "private_key_pem in GET /__mock__/config; register your own public key: POST /__mock__/companies)")
+            raise Rejection(spec.UNAUTHORISED, error.reason, detail=detail) from None
         return company, verified
 
     def _verify_token(self, token: str, key: JWK, issuer: str) -> VerifiedJwt:
