@@ -18,7 +18,6 @@ import pytest
 
 from sealmail.conformance.clients import netcore_email as client_lib
 from sealmail.mockservers.core import create_app, diagnosis
-from sealmail.mockservers.core.state import MOCK_STATE
 
 PAYLOAD = {"from": {"email": "a@example.com"}, "subject": "s", "content": [{"type": "html", "value": "<p>x</p>"}],
            "personalizations": [{"to": [{"email": "b@example.org"}]}]}
@@ -57,19 +56,3 @@ async def test_the_next_request_on_the_connection_does_not_wait_for_the_diagnosi
     (entry,) = journal["requests"]
     assert entry["reason"] == "gcm_tag_mismatch" and "diagnosis_ms" in entry["details"]
 
-
-async def test_a_diagnosis_finishing_after_a_reset_amends_nothing(aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = create_app("netcore-email")
-    client = await aiohttp_client(app)
-    new_entry = threading.Event()
-    original = diagnosis._run_all
-    monkeypatch.setattr(diagnosis, "_run_all", lambda scheduled: (new_entry.wait(10), original(scheduled))[1])
-    body, headers = _tag_mismatch()
-    assert (await client.post("/v6/mail/send", data=body, headers=headers)).status == 400
-    assert (await client.post("/__mock__/reset")).status == 200
-    await client.post("/v6/mail/send", data=b"{}")  # the new #1, committed before the old #1's diagnosis ends
-    new_entry.set()
-    state = app[MOCK_STATE]
-    await state.diagnoses.wait_idle_async(10)
-    (entry,) = state.journal.entries()
-    assert entry.id == 1 and entry.reason == "auth_missing" and "diagnosis_ms" not in entry.details
