@@ -133,6 +133,9 @@ def test_the_mock_rejects_any_changed_component(ncp_mailer_mock: MockHandle, com
     ncp_mailer_mock.reset()
     other = ncp_mailer_mock.model.add_credential("SECONDKEY", spec.DEFAULT_SECRET_KEY)  # same secret: only the key differs
     stamp = str(ncp_mailer_mock.now_ms())
+    # Frozen: a changed timestamp up to 299 s old must still be inside the 300 s window when the mock reads
+    # its clock, however long this loaded machine takes to deliver the request.
+    ncp_mailer_mock.clock(now_ms=int(stamp), frozen=True)
     target = f"/api/v1/mails/requests/1/mails?title={query}"
     signed = {"method": "GET", "uri": target, "timestamp": stamp, "access_key": spec.DEFAULT_ACCESS_KEY, "secret": spec.DEFAULT_SECRET_KEY}
     sent = dict(signed)
