@@ -79,6 +79,10 @@ class SoakSettings:
     warmup_fraction: float = 0.25
     memory_growth_limit_kib: int = 16 * 1024
     """Allowed RSS growth after warm-up (allocator noise; a leak of 1 KiB/request would be ~50 MiB/min)."""
+    min_attempts: int = 0
+    """Each provider's clients keep going past ``seconds`` until they made this many requests (at most
+    ``overtime_s`` longer): a short run on a loaded machine still fills its caps."""
+    overtime_s: float = 60.0
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -150,13 +154,25 @@ class Soak:
         self.rss: list[tuple[float, int]] = []
         self.warm_at: float | None = None
         self.started = 0.0
+        self.clients_left = 0
         self.logs = LogWatch()
         self.health: dict[str, int | str] = {}
 
     # --- clients ---------------------------------------------------------------------------
     async def worker(self, soak: ProviderSoak, session: aiohttp.ClientSession, slot: int, deadline: float) -> None:
+        try:
+            await self._requests(soak, session, slot, deadline)
+        finally:
+            self.clients_left -= 1
+
+    def _running(self, deadline: float) -> bool:
+        """Until the deadline, and on while clients make up ``min_attempts`` (faults and samples go on with them)."""
+        return time.monotonic() < deadline or self.clients_left > 0
+
+    async def _requests(self, soak: ProviderSoak, session: aiohttp.ClientSession, slot: int, deadline: float) -> None:
         rng = random.Random(slot)
-        while time.monotonic() < deadline:
+        overtime = deadline + self.settings.overtime_s
+        while (now := time.monotonic()) < deadline or (soak.attempts < self.settings.min_attempts and now < overtime):
             soak.attempts += 1
             soak_id = soak.attempts
             invalid = soak_id % self.settings.invalid_every == 0
@@ -173,7 +189,7 @@ class Soak:
 
     async def faults(self, session: aiohttp.ClientSession, deadline: float) -> None:
         turn = 0
-        while time.monotonic() < deadline:
+        while self._running(deadline):
             soak = self.providers[turn % len(self.providers)]
             rule = FAULTS[(turn // len(self.providers)) % len(FAULTS)]
             async with session.post(soak.handle.url + "/__mock__/faults", json=rule) as response:
@@ -185,7 +201,7 @@ class Soak:
             await asyncio.sleep(self.settings.fault_interval_s)
 
     async def sampler(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
+        while self._running(deadline):
             self.sample()
             await asyncio.sleep(self.settings.sample_interval_s)
 
@@ -282,6 +298,7 @@ class Soak:
                     for soak, session in zip(self.providers, sessions)
                     for slot in range(self.settings.clients_per_provider)
                 ]
+                self.clients_left = len(tasks)
                 await asyncio.gather(self.sampler(deadline), self.faults(control, deadline), *tasks)
             finally:
                 for session in sessions:

@@ -36,7 +36,7 @@ from sealmail.conformance.clients.netcore_ce import (
 from sealmail.conformance.evidence import decode_lenient, encoding_of, mock_said
 from sealmail.conformance.framework import CheckContext, Suite, Verdict, failed, judge, not_evaluated, passed
 from sealmail.conformance.requirements.netcore_ce import REQUIREMENTS
-from sealmail.conformance.retries import judge_retries
+from sealmail.conformance.retries import judge_measured_retries
 from sealmail.mockservers.core import JournalEntry
 from sealmail.mockservers.crypto import CryptoError, aes_gcm
 
@@ -481,6 +481,10 @@ def no_retry_on_4xx(ctx: CheckContext) -> Iterator[Verdict]:
 @SUITE.check("CE-RETRY-BOUNDED")
 def bounded_retry_on_5xx(ctx: CheckContext) -> Iterator[Verdict]:
     """Six 503s scripted: no retry, or a bounded number of attempts with growing gaps (conformance/retries.py)."""
-    ctx.mock.fault(503, times=6, path=UPLOAD_PATH)
-    ctx.attempt(ctx.client.upload, sample_events(), AES_256_CBC_BASE64)
-    yield from judge_retries("CE-RETRY-BOUNDED", [entry.time_ms for entry in _uploads(ctx)])
+    def measure() -> list[int]:
+        before = len(_uploads(ctx))
+        ctx.mock.fault(503, times=6, path=UPLOAD_PATH)
+        ctx.attempt(ctx.client.upload, sample_events(), AES_256_CBC_BASE64)
+        return [entry.time_ms for entry in _uploads(ctx)[before:]]
+
+    yield from judge_measured_retries("CE-RETRY-BOUNDED", measure)

@@ -32,6 +32,8 @@ import pytest
 
 import sealmail
 
+from .. import in_flight
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,12 +139,14 @@ def test_isolated_across_tests({fixtures}) -> None:
 def test_in_flight_a_abandons_a_delayed_request(netcore_email_mock) -> None:
     """A request delayed by a fault, given up by its client: it is still in flight when this test ends."""
     netcore_email_mock.fault(delay_ms=600)
-    try:
-        urllib.request.urlopen(urllib.request.Request(netcore_email_mock.url + "/v6/mail/send", data=b"{{}}"), timeout=0.1)
-    except OSError:  # the client's timeout
-        pass
-    else:
-        raise AssertionError("the delayed request answered before the client gave up")
+    with handler_started(netcore_email_mock) as started:
+        try:
+            urllib.request.urlopen(urllib.request.Request(netcore_email_mock.url + "/v6/mail/send", data=b"{{}}"), timeout=0.1)
+        except OSError:  # the client's timeout
+            pass
+        else:
+            raise AssertionError("the delayed request answered before the client gave up")
+        assert started.wait(10)  # in flight when this test ends, however loaded the machine
 
 
 def test_in_flight_b_never_sees_it(netcore_email_mock) -> None:
@@ -160,9 +164,11 @@ def test_in_flight_b_never_sees_it(netcore_email_mock) -> None:
 @pytest.mark.asyncio
 async def test_in_flight_c_abandons_a_delayed_request_async(autosend_mock) -> None:
     autosend_mock.fault(delay_ms=600)
-    with pytest.raises(asyncio.TimeoutError):
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.1)) as session:
-            await session.post(autosend_mock.url + "/v1/mails/send", data=b"{{}}")
+    with handler_started(autosend_mock) as started:
+        with pytest.raises(asyncio.TimeoutError):
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.1)) as session:
+                await session.post(autosend_mock.url + "/v1/mails/send", data=b"{{}}")
+        assert await asyncio.to_thread(started.wait, 10)
 
 
 @pytest.mark.asyncio
@@ -173,7 +179,7 @@ async def test_in_flight_d_never_sees_it_async(autosend_mock) -> None:
         async with session.post(autosend_mock.url + "/v1/mails/send", data=b"{{}}", headers=headers) as answer:
             assert answer.status == 400
     assert [e.id for e in autosend_mock.requests()] == [1], autosend_mock.explain()
-''', encoding="utf-8")
+''' + in_flight.SOURCE, encoding="utf-8")
     shutil.copy2(TYPED_SAMPLE, tests / "test_typed_fixtures.py")
 
 

@@ -51,3 +51,40 @@ def test_full_jitter_exponential_backoff_passes_almost_always() -> None:
     rng = random.Random(20261130)
     outcomes = [verdict([5 + int(rng.uniform(0, 100 * 2**n)) for n in range(4)])[0] for _ in range(2000)]
     assert outcomes.count(True) / len(outcomes) > 0.97  # 98.5% measured: a drawn shrink past 60 ms or no growth fails
+
+
+def _measured(*rounds: list[int]) -> tuple[bool | None, str, int]:
+    """``judge_measured_retries`` over arrival times given per round; how many rounds it measured."""
+    from sealmail.conformance.retries import judge_measured_retries
+
+    given = iter(rounds)
+    used: list[list[int]] = []
+
+    def measure() -> list[int]:
+        used.append(next(given))
+        return used[-1]
+
+    (verdict,) = judge_measured_retries("X-RETRY-BOUNDED", measure)
+    return verdict.passed, verdict.evidence, len(used)
+
+
+def test_a_growing_backoff_is_measured_once() -> None:
+    assert _measured([0, 50, 150])[0::2] == (True, 1)
+
+
+def test_a_first_gap_a_slow_wake_up_stretched_is_measured_again() -> None:
+    """Seen under load: a 50 then 100 ms backoff arrived with gaps [704, 64] ms."""
+    passed, evidence, rounds = _measured([0, 704, 768], [0, 52, 153])
+    assert passed is True and rounds == 2 and "smallest gaps of 2 rounds" in evidence
+
+
+def test_delays_that_do_not_grow_fail_in_every_round() -> None:
+    constant = _measured([0, 20, 40], [0, 21, 41], [0, 20, 41])
+    assert constant[0] is False and constant[2] == 3 and "constant pace" in constant[1]
+    shrinking = _measured([0, 500, 550], [0, 510, 560], [0, 505, 570])
+    assert shrinking[0] is False and shrinking[2] == 3
+
+
+def test_too_many_attempts_or_no_delay_at_all_are_not_measured_again() -> None:
+    assert _measured([0, 50, 150, 350, 750, 1550])[0::2] == (False, 1)
+    assert _measured([0, 1, 2, 3])[0::2] == (False, 1)

@@ -20,8 +20,11 @@ SECONDS = float(os.environ.get("SEALMAIL_SOAK_SECONDS", "2"))
 def settings() -> SoakSettings:
     if SECONDS >= 30:
         return SoakSettings(seconds=SECONDS)
+    # min_attempts: about three times the caps, so that journals and stores evict on a machine of any speed
+    # (a 2 s run under load made as few as 74 requests for caps of 40).
     return SoakSettings(seconds=SECONDS, clients_per_provider=3, journal_capacity=40, message_capacity=40,
-                        distinct_requests=100, fault_interval_s=0.05, sample_interval_s=0.05, warmup_fraction=0.4)
+                        distinct_requests=100, fault_interval_s=0.05, sample_interval_s=0.05, warmup_fraction=0.4,
+                        min_attempts=120)
 
 
 def test_soak_every_provider_with_faults() -> None:
@@ -41,7 +44,8 @@ def test_soak_reports_a_lost_message() -> None:
     """Drop every 20th message on its way to the store (a handler that forgets to store): the soak
     must report accepted messages as lost."""
     soak = Soak(SoakSettings(seconds=1.0, clients_per_provider=2, journal_capacity=30, message_capacity=30,
-                             distinct_requests=30, fault_interval_s=0.2, sample_interval_s=0.05, warmup_fraction=0.2),
+                             distinct_requests=30, fault_interval_s=0.2, sample_interval_s=0.05, warmup_fraction=0.2,
+                             min_attempts=100),  # 20 stored messages at least, however slow the machine
                 ["netcore-email"])
     store = soak.providers[0].handle.state.store
     add = store.add

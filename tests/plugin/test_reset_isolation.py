@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from .. import in_flight
 from .test_plugin import COMMON, INI
 
 SYNC_TESTS = COMMON + '''
@@ -25,12 +26,14 @@ def post(mock, timeout, key=True):
 def test_a_abandons_slow_requests(netcore_email_mock):
     netcore_email_mock.fault(delay_ms=400, times=2)
     for key in (True, False):
-        try:
-            post(netcore_email_mock, timeout=0.1, key=key)
-        except requests.exceptions.Timeout:
-            pass
-        else:
-            raise AssertionError("the delayed request answered before the client gave up")
+        with handler_started(netcore_email_mock) as started:
+            try:
+                post(netcore_email_mock, timeout=0.1, key=key)
+            except requests.exceptions.Timeout:
+                pass
+            else:
+                raise AssertionError("the delayed request answered before the client gave up")
+            assert started.wait(10)  # in flight when this test ends, however loaded the machine
 
 
 def test_b_sees_only_its_own_requests(netcore_email_mock):
@@ -39,7 +42,7 @@ def test_b_sees_only_its_own_requests(netcore_email_mock):
     assert post(netcore_email_mock, timeout=10).status_code == 200
     assert [(e.id, e.status) for e in netcore_email_mock.requests()] == [(1, 200)]
     assert len(netcore_email_mock.messages()) == 1
-'''
+''' + in_flight.SOURCE
 
 ASYNC_TESTS = COMMON + '''
 import asyncio
@@ -55,12 +58,14 @@ async def post(mock, timeout, key=True):
 async def test_a_abandons_slow_requests(netcore_email_mock):
     netcore_email_mock.fault(delay_ms=400, times=2)
     for key in (True, False):
-        try:
-            await post(netcore_email_mock, timeout=0.1, key=key)
-        except asyncio.TimeoutError:
-            pass
-        else:
-            raise AssertionError("the delayed request answered before the client gave up")
+        with handler_started(netcore_email_mock) as started:
+            try:
+                await post(netcore_email_mock, timeout=0.1, key=key)
+            except asyncio.TimeoutError:
+                pass
+            else:
+                raise AssertionError("the delayed request answered before the client gave up")
+            assert await asyncio.to_thread(started.wait, 10)  # in flight when this test ends
 
 
 async def test_b_sees_only_its_own_requests(netcore_email_mock):
@@ -68,7 +73,7 @@ async def test_b_sees_only_its_own_requests(netcore_email_mock):
     assert await post(netcore_email_mock, timeout=10) == 200
     assert [(e.id, e.status) for e in netcore_email_mock.requests()] == [(1, 200)]
     assert len(netcore_email_mock.messages()) == 1
-'''
+''' + in_flight.SOURCE
 
 SESSION_END = '''
 import requests

@@ -11,14 +11,17 @@ from sealmail.mockservers.core import MockHandle, MockPool
 from sealmail.mockservers.core.journal import JournalEntry
 from sealmail.mockservers.core.store import StoredMessage
 
+from ..in_flight import handler_started
 from .test_core_handle import AUTH, PAYLOAD, pool  # noqa: F401  (pool: the module's shared mocks)
 
 
 def _abandon(mock: MockHandle, delay_ms: int, headers: dict[str, str] | None = None) -> None:
-    """A request the client gives up on while the mock is still delaying it."""
+    """A request the client gives up on while the mock is still delaying it (in flight when this returns)."""
     mock.fault(delay_ms=delay_ms)
-    with pytest.raises(requests.exceptions.Timeout):
-        requests.post(mock.url + "/v6/mail/send", data=PAYLOAD, headers=headers or AUTH, timeout=0.1)
+    with handler_started(mock) as started:
+        with pytest.raises(requests.exceptions.Timeout):
+            requests.post(mock.url + "/v6/mail/send", data=PAYLOAD, headers=headers or AUTH, timeout=0.1)
+        assert started.wait(10), "the mock never started handling the abandoned request"
 
 
 def test_reset_cancels_a_request_in_flight_and_counts_it(pool: MockPool) -> None:
