@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from aiohttp import web
 
+from .answers import ANSWER_BUDGET, AnswerBudget
 from .clock import MockClock
 from .control import add_control_routes
 from .middleware import mock_middleware
@@ -47,6 +48,7 @@ def create_app(
         )
     model = provider.create_model(config, clock)
     app[MOCK_STATE] = MockState.build(provider, config, clock, model)
+    app[ANSWER_BUDGET] = AnswerBudget(config.control_answer_bytes)
     app[provider.model_key] = model
     add_control_routes(app)
     install_tenants(app)

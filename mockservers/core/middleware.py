@@ -21,6 +21,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .answers import ANSWER_BUDGET, RETRY_AFTER_S, is_large, over_budget_message, send_in_slices
 from .connections import discard_unread_body
 from .context import json_response
 from .control import control_error
@@ -73,7 +74,7 @@ class DroppedConnection(Exception):
 @web.middleware
 async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
-        return await _control(request, handler)
+        return await _send_large(request, await _control(request, handler))
     # The request's tenant, from the credentials it carries (core/tenants.py): before the
     # journal entry opens and before faults apply, so both are the tenant's own.
     state = resolve_request_state(request)
@@ -141,6 +142,19 @@ async def _control(request: web.Request, handler: Handler) -> web.StreamResponse
     response = await _guarded_control(request, handler)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+async def _send_large(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """A journal or store dump is sent now, within the budget of unsent answers (core/answers.py)."""
+    if not is_large(response):
+        return response
+    budget = request.app[ANSWER_BUDGET]
+    sent = await send_in_slices(request, response, budget, request.app[MOCK_STATE].config.control_write_timeout_s)  # type: ignore[arg-type]
+    if sent is not None:
+        return sent
+    refused = control_error(over_budget_message(budget, len(response.body)), status=503)  # type: ignore[attr-defined, arg-type]
+    refused.headers.update({**SECURITY_HEADERS, "Retry-After": str(RETRY_AFTER_S)})
+    return refused
 
 
 async def _guarded_control(request: web.Request, handler: Handler) -> web.StreamResponse:

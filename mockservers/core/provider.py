@@ -49,6 +49,11 @@ class MockConfig:
     """A connection with no complete request head this long after opening or its last answer is closed."""
     max_connections: int = 512
     """Open connections per mock; over it, a new one evicts the oldest idle or half-sent one."""
+    control_answer_bytes: int = 128 * 1024 * 1024
+    """Bytes of large control answers (journal, messages) sent but not yet read by their clients;
+    one more is answered 503 (one answer alone always passes: core/answers.py, docs/memory.md)."""
+    control_write_timeout_s: float = 60.0
+    """A large control answer not taken whole by its client within this time has its connection closed."""
 
 
 class ProviderModel(Protocol):
