@@ -52,6 +52,11 @@ class MockConfig:
     control_answer_bytes: int = 128 * 1024 * 1024
     """Bytes of large control answers (journal, messages) sent but not yet read by their clients;
     one more is answered 503 (one answer alone always passes: core/answers.py, docs/memory.md)."""
+    registry_capacity: int = 1000
+    """Items each registry the control API fills may hold (stayprivate companies, netcore-ce assets,
+    ncp-mailer credentials and templates); one more is refused 409 (core/registry_caps.py)."""
+    registry_max_bytes: int = 16 * 1024 * 1024
+    """Characters of text (keys, PEMs, domains, template bodies) each such registry may hold."""
     control_write_timeout_s: float = 60.0
     """A large control answer not taken whole by its client within this time has its connection closed."""
 

@@ -17,6 +17,7 @@ from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.context import json_response
 from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
 from sealmail.mockservers.core.control_spec import INTEGER, STATUS_OK, STRING, add_control_route, array, control_call, nullable, obj
+from sealmail.mockservers.core.registry_caps import RegistryFull
 
 from . import spec
 from .handlers import MODEL
@@ -39,7 +40,8 @@ async def list_credentials(request: web.Request) -> web.Response:
 
 
 @control_call(
-    "POST", "/__mock__/credentials", responses={201: CREDENTIAL}, errors={400: "a field is not a non-empty string, or the state is unknown"},
+    "POST", "/__mock__/credentials", responses={201: CREDENTIAL}, errors={400: "a field is not a non-empty string, or the state is unknown",
+                                                 409: "a new access key over registry_capacity or registry_max_bytes (DELETE one, or reset)"},
     request=obj({"accessKey": _NON_EMPTY, "secretKey": _NON_EMPTY, "state": _NON_EMPTY}),
     example_request={"accessKey": "my-access-key", "secretKey": "my-secret-key", "state": "active"},
 )
@@ -51,6 +53,8 @@ async def add_credential(request: web.Request) -> web.Response:
         secret_key = _optional_str(spec_, "secretKey")
         state = _optional_str(spec_, "state") or "active"
         credential = ctx.model(request, MODEL).add_credential(access_key, secret_key, state)
+    except RegistryFull as error:
+        return control_error(str(error), status=error.status)
     except (ControlError, ValueError) as error:
         return control_error(str(error))
     return json_response(credential.to_json(), status=201)
@@ -65,7 +69,8 @@ async def remove_credential(request: web.Request) -> web.Response:
 
 
 @control_call(
-    "POST", "/__mock__/templates", request_required=True, errors={400: "templateSid not an integer, or title/body not strings"},
+    "POST", "/__mock__/templates", request_required=True, errors={400: "templateSid not an integer, or title/body not strings",
+                                           409: "a new templateSid over registry_capacity or registry_max_bytes (reset)"},
     request=obj(
         {"templateSid": INTEGER, "title": STRING, "body": STRING, "name": _NON_EMPTY, "senderAddress": _NON_EMPTY, "senderName": _NON_EMPTY},
         required=("templateSid", "title", "body"),
@@ -89,6 +94,8 @@ async def add_template(request: web.Request) -> web.Response:
         )
     except ControlError as error:
         return control_error(str(error))
+    except RegistryFull as error:
+        return control_error(str(error), status=error.status)
     return json_response({"templateSid": template.sid, "name": template.name}, status=201)
 
 

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, Final, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig
+from sealmail.mockservers.core.registry_caps import check_room, text_bytes
 
 from . import spec
 from .gateway import GatewayRules
@@ -240,6 +241,10 @@ class NcpMailerModel:
         if not credential.access_key or not credential.secret_key:
             raise ValueError("access key and secret key must not be empty")
         with self._lock:
+            old = self._credentials.get(credential.access_key)
+            check_room(self.config, "ncp-mailer", "credentials", sizes=map(_credential_bytes, self._credentials.values()),
+                       replaced=None if old is None else _credential_bytes(old), added=_credential_bytes(credential),
+                       remove_hint="DELETE /__mock__/credentials/{accessKey}")
             self._credentials = {**self._credentials, credential.access_key: credential}
         return credential
 
@@ -263,6 +268,10 @@ class NcpMailerModel:
                      sender_address: str | None = None, sender_name: str | None = None) -> Template:
         template = Template(sid, name or f"template-{sid}", title, body, sender_address, sender_name)
         with self._lock:
+            old = self._templates.get(sid)
+            check_room(self.config, "ncp-mailer", "templates", sizes=map(_template_bytes, self._templates.values()),
+                       replaced=None if old is None else _template_bytes(old), added=_template_bytes(template),
+                       remove_hint="replace one under its templateSid")
             self._templates = {**self._templates, sid: template}
         return template
 
@@ -440,3 +449,11 @@ def _text_bytes(mails: list[Mail]) -> int:
         texts[id(mail.title)] = mail.title
         texts[id(mail.body)] = mail.body
     return sum(map(sys.getsizeof, texts.values())) + 512 * len(mails)
+
+
+def _credential_bytes(credential: Credential) -> int:
+    return text_bytes(credential.access_key, credential.secret_key)
+
+
+def _template_bytes(template: Template) -> int:
+    return text_bytes(template.name, template.title, template.body, template.sender_address, template.sender_name)

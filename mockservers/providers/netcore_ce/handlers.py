@@ -15,6 +15,7 @@ from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.content_type import content_type_detail, is_json
 from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
 from sealmail.mockservers.core.control_spec import STRING, array, control_call, obj
+from sealmail.mockservers.core.registry_caps import RegistryFull
 from sealmail.mockservers.crypto import CryptoError
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
@@ -154,7 +155,8 @@ ASSET = obj(
 
 @control_call(
     "POST", spec.ASSETS_PATH, request=ASSET_REGISTRATION, request_required=True, responses={200: ASSET},
-    errors={400: "unknown field, bad asset id, a key or IV of the wrong length or alphabet, or mixed CBC/GCM eCodes"},
+    errors={400: "unknown field, bad asset id, a key or IV of the wrong length or alphabet, or mixed CBC/GCM eCodes",
+            409: "a new asset over registry_capacity or registry_max_bytes (DELETE one, or reset)"},
     example_request={"asset": "my-asset", "key": "0123456789abcdef0123456789abcdef", "iv": "abcdef9876543210", "ecodes": [11256, 11257]},
 )
 async def register_asset(request: web.Request) -> web.Response:
@@ -165,7 +167,10 @@ async def register_asset(request: web.Request) -> web.Response:
         registration = parse_registration(body, strict_alphabet=model.config.strict_key_alphabet)
     except (ControlError, CredentialError) as error:
         return control_error(str(error))
-    return json_response(model.register(registration))
+    try:
+        return json_response(model.register(registration))
+    except RegistryFull as error:
+        return control_error(str(error), status=error.status)
 
 
 @control_call("GET", spec.ASSETS_PATH, responses={200: obj({"assets": array(ASSET)}, required=("assets",))})

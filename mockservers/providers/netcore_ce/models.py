@@ -14,6 +14,7 @@ from typing import Any, Literal, Mapping
 
 from sealmail.mockservers.core import MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.auth import check_bearer_key
+from sealmail.mockservers.core.registry_caps import check_room, text_bytes
 
 from . import spec
 from .activities import ActivityRules
@@ -131,10 +132,17 @@ class NetcoreCeModel:
         return credential
 
     def register(self, registration: Registration) -> dict[str, Any]:
-        """Add or replace the credentials of the listed eCodes; other eCodes of the asset stay."""
+        """Add or replace the credentials of the listed eCodes; other eCodes of the asset stay.
+
+        A new asset over ``registry_capacity`` or ``registry_max_bytes``: :class:`RegistryFull`."""
         with self._lock:
-            self._assets.setdefault(registration.asset, {}).update(registration.credentials)
-            return _asset_json(registration.asset, self._assets[registration.asset])
+            old = self._assets.get(registration.asset)
+            merged = {**(old or {}), **registration.credentials}
+            check_room(self.config, "netcore-ce", "assets", sizes=[_asset_bytes(a, c) for a, c in self._assets.items()],
+                       replaced=None if old is None else _asset_bytes(registration.asset, old),
+                       added=_asset_bytes(registration.asset, merged), remove_hint="DELETE /__mock__/assets/{asset}")
+            self._assets[registration.asset] = merged
+            return _asset_json(registration.asset, merged)
 
     def remove(self, asset: str) -> bool:
         with self._lock:
@@ -199,3 +207,7 @@ def _asset_json(asset: str, credentials: dict[int, Credential]) -> dict[str, Any
             for ecode, credential in sorted(credentials.items())
         },
     }
+
+
+def _asset_bytes(asset: str, credentials: Mapping[int, Credential]) -> int:
+    return text_bytes(asset, *(c.key_text + (c.iv_text or "") for c in credentials.values()))

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 from jwcrypto.jwk import JWK
 
+from sealmail.mockservers.core.provider import MockConfig
+from sealmail.mockservers.core.registry_caps import check_room, text_bytes
 from sealmail.mockservers.crypto.jwt import KeyRejected, load_rsa_private_key, load_rsa_public_key, public_pem
 
 from .test_keys import DEFAULT_PRIVATE_KEY_PEM
@@ -114,6 +116,10 @@ def parse_domains(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(item.strip() for item in items if item.strip())
 
 
+def _company_bytes(company: Company) -> int:
+    return text_bytes(company.api_id, company.public_key_pem, company.domains)
+
+
 class CompanyRegistry:
     """Thread-safe map of company API id to :class:`Company`."""
 
@@ -127,6 +133,16 @@ class CompanyRegistry:
             replaced = company.api_id in self._companies
             self._companies[company.api_id] = company
             return replaced
+
+    def register_within(self, company: Company, config: MockConfig) -> bool:
+        """:meth:`register` within the control API's caps; :class:`RegistryFull` when one more does not fit."""
+        with self._lock:
+            old = self._companies.get(company.api_id)
+            check_room(config, "stayprivate", "companies", sizes=map(_company_bytes, self._companies.values()),
+                       replaced=None if old is None else _company_bytes(old), added=_company_bytes(company),
+                       remove_hint="DELETE /__mock__/companies/{companyApiId}")
+            self._companies[company.api_id] = company
+            return old is not None
 
     def remove(self, api_id: str) -> bool:
         with self._lock:

@@ -20,6 +20,7 @@ from sealmail.mockservers.core.control import ControlError, control_error, json_
 from sealmail.mockservers.core.control_spec import (
     BOOLEAN, INTEGER, STRING, add_control_route, array, control_call, nullable, obj,
 )
+from sealmail.mockservers.core.registry_caps import RegistryFull
 
 from . import spec
 from .companies import RegistrationError, make_company
@@ -68,7 +69,8 @@ EMAIL = obj(
     "POST", spec.COMPANIES_CONTROL_PATH, request=COMPANY_REGISTRATION, request_required=True,
     responses={201: obj({**COMPANY["properties"], "replaced": {"const": False}}, required=("company_api_id", "replaced")),
                200: obj({**COMPANY["properties"], "replaced": {"const": True}}, required=("company_api_id", "replaced"))},
-    errors={400: "unknown field, bad company id or domain, or a public key that is not RSA or too short"},
+    errors={400: "unknown field, bad company id or domain, or a public key that is not RSA or too short",
+            409: "a new company over registry_capacity or registry_max_bytes (DELETE one, or reset)"},
 )
 async def register_company(request: web.Request) -> web.Response:
     """The mock's "StayPrivate dashboard": register a company's public key and domains."""
@@ -89,7 +91,10 @@ async def register_company(request: web.Request) -> web.Response:
         )
     except (ControlError, RegistrationError) as error:
         return control_error(str(error))
-    replaced = model.companies.register(company)
+    try:
+        replaced = model.companies.register_within(company, model.config)
+    except RegistryFull as error:
+        return control_error(str(error), status=error.status)
     body = {**company.to_json(), "replaced": replaced}
     return json_response(body, status=200 if replaced else 201)
 
