@@ -23,6 +23,7 @@ from sealmail.mockservers.crypto.jwe import KeyRejected
 
 from . import spec
 from .envelope import OpenedBody, open_body
+from .keys import RingFull
 from .models import AutoSendModel, new_batch_id, new_object_id
 from .payloads import validate_bulk, validate_contact, validate_mail
 
@@ -186,13 +187,17 @@ async def list_keys(request: web.Request) -> web.Response:
     return ctx.json_response(keys_state(model, private=request.query.get("private") in {"1", "true"}))
 
 
-@control_call("POST", spec.ROTATE_PATH, responses={200: _with(KEYS, rotated=STRING)})
+@control_call("POST", spec.ROTATE_PATH, responses={200: _with(KEYS, rotated=STRING)},
+              errors={409: "max_listed_keys keys are listed already (retire some, or reset)"})
 async def rotate_keys(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/rotate``: a new active key, listed first; the others stay usable."""
     model = ctx.model(request, MODEL)
     # Off the loop: past the committed keys a new RSA key may still be generating (~0.1 s each), and
     # waiting for it here stalled every mock on the shared loop.
-    key = await asyncio.to_thread(model.rotate)
+    try:
+        key = await asyncio.to_thread(model.rotate, capped=True)
+    except RingFull as error:
+        return control_error(str(error), status=error.status)
     return ctx.json_response({"rotated": key.kid, **keys_state(model)})
 
 
@@ -221,7 +226,8 @@ async def retire_key(request: web.Request) -> web.Response:
 
 @control_call(
     "POST", spec.IMPORT_KEY_PATH, request=obj({"jwk": ANY_OBJECT, "active": BOOLEAN}, required=("jwk",)), request_required=True,
-    responses={200: _with(KEYS, imported=STRING)}, errors={400: "not an RSA private JWK with a kid, or a kid already listed"},
+    responses={200: _with(KEYS, imported=STRING)},
+    errors={400: "not an RSA private JWK with a kid, or a kid already listed", 409: "max_listed_keys keys are listed already"},
 )
 async def import_key(request: web.Request) -> web.Response:
     """``POST /__mock__/keys/import`` ``{"jwk": {<RSA private JWK with kid>}, "active": true}``: add your own key to the ring."""
@@ -238,6 +244,8 @@ async def import_key(request: web.Request) -> web.Response:
         return control_error(str(error))
     except KeyRejected as error:
         return control_error(f"key rejected: {error.reason}: {error.detail}")
+    except RingFull as error:
+        return control_error(str(error), status=error.status)
     return ctx.json_response({"imported": key.kid, **keys_state(model)})
 
 

@@ -20,13 +20,20 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto.jwk import JWK
 
+from sealmail.mockservers.core.registry_caps import RegistryFull
 from sealmail.mockservers.crypto.jwe import KeyRejected, import_encryption_key
 
 from . import spec
 from .fixed_keys import FIXED_KEY_PEMS
 
+MAX_LISTED_KEYS = 64
+"""Keys a ring lists at most (``max_listed_keys``): a rotation or import past it is refused 409."""
+RETIRED_KEYS_KEPT = 64
+"""Retired keys a ring remembers (``retired_keys_kept``): older retired kids answer as never listed."""
 GENERATE_AHEAD = 4
 """Keys generated ahead of the highest number handed out (and the margin that starts generation)."""
+SUPPLY_KEEP = 64
+"""Generated keys the supply keeps behind the newest one handed out (so mocks rotating together share them)."""
 
 
 def kid_for(index: int) -> str:
@@ -49,10 +56,15 @@ class KeySupply:
     for key generation again.
     """
 
-    def __init__(self, fixed_pems: tuple[str, ...] = FIXED_KEY_PEMS, ahead: int = GENERATE_AHEAD) -> None:
+    def __init__(self, fixed_pems: tuple[str, ...] = FIXED_KEY_PEMS, ahead: int = GENERATE_AHEAD,
+                 keep: int = SUPPLY_KEEP) -> None:
         self._fixed_pems = fixed_pems
         self._fixed: dict[int, JWK] = {}
-        self._generated: list[JWK] = []
+        self._generated: dict[int, JWK] = {}
+        """Generated keys by number past the fixed ones, at most ``keep`` behind the newest handed out."""
+        self._made = 0
+        """Numbers (past the fixed ones) generated so far: the next one made is ``_made``."""
+        self._keep = keep
         self._ahead = ahead
         self._target = 0
         self._changed = threading.Condition()
@@ -65,7 +77,7 @@ class KeySupply:
     @property
     def generated_count(self) -> int:
         with self._changed:
-            return len(self._generated)
+            return self._made
 
     def key(self, index: int) -> JWK:
         """Private key number ``index``; blocks only if generation has fallen behind."""
@@ -77,14 +89,21 @@ class KeySupply:
             return self._fixed_key(index)
         wanted = index - self.fixed_count
         with self._changed:
-            self._changed.wait_for(lambda: len(self._generated) > wanted)
-            return self._generated[wanted]
+            self._changed.wait_for(lambda: self._made > wanted)
+            key = self._generated.get(wanted)
+            for old in [n for n in self._generated if n < wanted - self._keep]:
+                del self._generated[old]  # a rotation loop no longer keeps every key it ever made
+        if key is None:  # dropped: a mock far behind the others gets a fresh key under this number
+            key = JWK.from_pyca(rsa.generate_private_key(public_exponent=65537, key_size=spec.RSA_BITS))
+            with self._changed:
+                key = self._generated.setdefault(wanted, key)
+        return key
 
     def prefetch(self, count: int) -> None:
         """Make sure keys up to number ``count - 1`` exist or are being generated."""
         with self._changed:
             self._target = max(self._target, count - self.fixed_count)
-            if len(self._generated) >= self._target:
+            if self._made >= self._target:
                 return
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._generate, name="autosend-keygen", daemon=True)
@@ -93,12 +112,13 @@ class KeySupply:
     def _generate(self) -> None:
         while True:
             with self._changed:
-                if len(self._generated) >= self._target:
+                if self._made >= self._target:
                     return
             private = rsa.generate_private_key(public_exponent=65537, key_size=spec.RSA_BITS)
             key = JWK.from_pyca(private)
             with self._changed:
-                self._generated.append(key)
+                self._generated[self._made] = key
+                self._made += 1
                 self._changed.notify_all()
 
     def _fixed_key(self, index: int) -> JWK:
@@ -142,11 +162,14 @@ class KeyRing:
     also remembers every key it ever held (:meth:`ever`), for judges.
     """
 
-    def __init__(self, supply: KeySupply, initial_keys: int, now_ms: int) -> None:
+    def __init__(self, supply: KeySupply, initial_keys: int, now_ms: int, *,
+                 max_listed: int = MAX_LISTED_KEYS, retired_kept: int = RETIRED_KEYS_KEPT) -> None:
         if not 1 <= initial_keys <= supply.fixed_count:
             raise ValueError(f"initial_keys must be between 1 and {supply.fixed_count}")
         self._supply = supply
         self._initial = initial_keys
+        self.max_listed = max_listed
+        self._retired_kept = retired_kept
         self._lock = threading.Lock()
         self._keys: list[RingKey] = []
         self._history: dict[str, RingKey] = {}
@@ -258,9 +281,14 @@ class KeyRing:
             self._version += 1
 
     # --- changing ---------------------------------------------------------------------------
-    def rotate(self, now_ms: int) -> RingKey:
-        """A new key becomes active (listed first); the previous ones stay listed and usable."""
+    def rotate(self, now_ms: int, *, capped: bool = False) -> RingKey:
+        """A new key becomes active (listed first); the previous ones stay listed and usable.
+
+        ``capped`` (a control call): :class:`RingFull` when ``max_listed`` keys are listed already.
+        """
         with self._lock:
+            if capped:
+                self._check_room()
             number = self._next
             self._next += 1
         key = self._ring_key(number, now_ms)
@@ -279,7 +307,7 @@ class KeyRing:
             if len(self._keys) == 1:
                 raise ValueError("cannot retire the only listed key (rotate first)")
             self._keys.remove(key)
-            self._retired[kid] = now_ms
+            self._forget_retired([key], now_ms)
             self._version += 1
             return key
 
@@ -288,8 +316,7 @@ class KeyRing:
         with self._lock:
             dropped = self._keys[max(keep, 1):]
             self._keys = self._keys[: max(keep, 1)]
-            for key in dropped:
-                self._retired[key.kid] = now_ms
+            self._forget_retired(dropped, now_ms)
             if dropped:
                 self._version += 1
             return [k.kid for k in dropped]
@@ -309,8 +336,34 @@ class KeyRing:
         with self._lock:
             if any(k.kid == kid for k in self._keys):
                 raise KeyRejected("kid_taken", f"kid {kid!r} is already listed")
+            self._check_room()
             self._keys.insert(0 if active else len(self._keys), key)
             self._history[kid] = key
             self._retired.pop(kid, None)
             self._version += 1
         return key
+
+    def _check_room(self) -> None:
+        if len(self._keys) >= self.max_listed:
+            raise RingFull(
+                f"registry_full: {len(self._keys)} keys are listed, the most max_listed_keys={self.max_listed} allows; "
+                "hint: retire some (POST /__mock__/keys/retire) or POST /__mock__/reset, "
+                "or raise it with --set autosend.max_listed_keys=N"
+            )
+
+    def _forget_retired(self, keys: list[RingKey], now_ms: int) -> None:
+        """Mark ``keys`` retired; only the newest ``retired_kept`` retired keys are remembered (lock held)."""
+        for key in keys:
+            self._retired.pop(key.kid, None)  # re-inserted: newest last
+            self._retired[key.kid] = now_ms
+        listed = {k.kid for k in self._keys}
+        while len(self._retired) > self._retired_kept:
+            oldest = next(iter(self._retired))
+            del self._retired[oldest]
+            if oldest not in listed:
+                self._history.pop(oldest, None)
+                self._exported.pop(oldest, None)
+
+
+class RingFull(RegistryFull):
+    """Rotating or importing past ``max_listed_keys``: answered 409."""

@@ -17,7 +17,7 @@ from sealmail.mockservers.core import ErrorKind, MockClock, MockConfig, Rejectio
 from sealmail.mockservers.core.auth import check_bearer_key
 
 from . import spec
-from .keys import KeyRing, KeySupply, RingKey, default_supply
+from .keys import MAX_LISTED_KEYS, RETIRED_KEYS_KEPT, KeyRing, KeySupply, RingKey, default_supply
 
 _CHOICES = {
     "none_with_encrypted_data": {"decrypt", "reject"},
@@ -44,6 +44,11 @@ class AutoSendConfig(MockConfig):
     """Automatic rotation period on the mock clock (0: off); ``serve --autosend-rotate-every 1h``."""
     auto_rotate_keep: int = 2
     """Keys left listed after an automatic rotation (the new active one and the previous ones)."""
+    max_listed_keys: int = MAX_LISTED_KEYS
+    """Keys listed at most: ``POST /__mock__/keys/rotate`` or ``/keys/import`` past it is refused 409 (retire or reset)."""
+    retired_keys_kept: int = RETIRED_KEYS_KEPT
+    """Retired keys remembered (journal reason ``kid_retired``); an older retired kid reads as ``kid_unknown``
+    (the client sees the same 400 ``UNKNOWN_KEY_ID`` either way)."""
     max_plaintext_bytes: int = 1 << 20
     """Largest decrypted payload; larger is 413 PAYLOAD_TOO_LARGE (checked before decrypting)."""
     require_json_content_type: bool = True
@@ -141,7 +146,8 @@ class AutoSendModel:
         self.config = config
         self.clock = clock
         self.api_key = config.api_key
-        self.ring = KeyRing(supply or default_supply(), config.initial_keys, clock.now_ms())
+        self.ring = KeyRing(supply or default_supply(), config.initial_keys, clock.now_ms(),
+                            max_listed=config.max_listed_keys, retired_kept=config.retired_keys_kept)
         self.contacts = ContactBook()
         self._scripted: deque[ErrorKind] = deque()
         self._lock = threading.Lock()
@@ -192,9 +198,11 @@ class AutoSendModel:
             return None
         return self.clock.now_ms() + int(self.config.rotate_every_s * 1000)
 
-    def rotate(self) -> RingKey:
-        """A new active key (listed first); the previous keys stay listed and usable."""
-        return self.ring.rotate(self.clock.now_ms())
+    def rotate(self, *, capped: bool = False) -> RingKey:
+        """A new active key (listed first); the previous keys stay listed and usable.
+
+        ``capped`` (the control call): ``RingFull`` when ``max_listed_keys`` are listed."""
+        return self.ring.rotate(self.clock.now_ms(), capped=capped)
 
     def retire(self, kid: str) -> RingKey:
         """Remove a key: its kid is unknown from now on. KeyError / ValueError (last key)."""
