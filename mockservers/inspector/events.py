@@ -19,6 +19,11 @@ from ..core.state import MockState
 
 QUEUE_LIMIT = 1000
 """Events buffered per subscriber before it is told to resync."""
+QUEUE_MAX_BYTES = 16 * 1024 * 1024
+"""Bytes of events buffered per subscriber before it is told to resync: 1000 events of stored 1 MiB
+messages kept +905 MiB for pages that had stopped reading (docs/memory.md)."""
+WRITE_TIMEOUT_S = 30.0
+"""A stream whose page has not taken an event within this time is ended (its buffered bytes freed)."""
 HEARTBEAT_S = 15.0
 MAX_SUBSCRIBERS = 32
 """Open streams; a new one past this ends the oldest (an EventSource reconnects by itself). Each stream
@@ -26,6 +31,7 @@ holds a connection for good: 512 of them (the connection cap) locked every other
 """A comment line this often keeps proxies and browsers from closing an idle stream."""
 
 _CLOSED = object()
+_RESYNC = json.dumps({"type": "resync"})
 
 
 class EventHub:
@@ -33,8 +39,8 @@ class EventHub:
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queues: dict[asyncio.Queue[object], None] = {}
-        """Open streams' queues, oldest first (a dict as an ordered set)."""
+        self._queues: dict[asyncio.Queue[object], int] = {}
+        """Open streams' queues, oldest first, with the bytes each holds."""
         self._detach: list[Callable[[], None]] = []
 
     def attach(self, loop: asyncio.AbstractEventLoop, states: Mapping[str, MockState]) -> None:
@@ -64,12 +70,14 @@ class EventHub:
         return listen
 
     def _publish(self, text: str) -> None:
-        for queue in list(self._queues):
-            try:
-                queue.put_nowait(text)
-            except asyncio.QueueFull:
+        for queue, held in list(self._queues.items()):
+            if queue.full() or held + len(text) > QUEUE_MAX_BYTES:
                 _drain(queue)
-                queue.put_nowait(json.dumps({"type": "resync"}))
+                text_queued = _RESYNC
+            else:
+                text_queued = text
+            queue.put_nowait(text_queued)
+            self._queues[queue] = (0 if text_queued is _RESYNC else held) + len(text_queued)
 
     def close(self) -> None:
         """Stop listening and end every open stream."""
@@ -91,7 +99,7 @@ class EventHub:
             del self._queues[oldest]
             _drain(oldest)
             oldest.put_nowait(_CLOSED)
-        self._queues[queue] = None
+        self._queues[queue] = 0
         try:
             await response.prepare(request)
             await response.write(b'retry: 1000\ndata: {"type": "hello"}\n\n')
@@ -99,13 +107,18 @@ class EventHub:
                 try:
                     item = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                 except asyncio.TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
+                    item = None
                 if item is _CLOSED:
                     break
-                await response.write(f"data: {item}\n\n".encode("ascii"))
+                if isinstance(item, str) and queue in self._queues:
+                    self._queues[queue] -= len(item)
+                async with asyncio.timeout(WRITE_TIMEOUT_S):  # a page that stopped reading is let go
+                    await response.write(b": keep-alive\n\n" if item is None else f"data: {item}\n\n".encode("ascii"))
         except ConnectionError:  # the page went away (a reset, or "Connection lost" from a blocked write)
             pass
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()  # drops what the transport still buffers
         finally:
             self._queues.pop(queue, None)
         return response
