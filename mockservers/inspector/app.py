@@ -9,7 +9,6 @@ from typing import Any, AsyncIterator, Mapping, Sequence
 from aiohttp import web
 
 from ..core.control import describe
-from ..core.middleware import Handler
 from ..core.runner import DEFAULT_HOST, RunningMock, start_mock
 from .events import EventHub
 from .guard import guard_middleware
@@ -32,12 +31,10 @@ SECURITY_HEADERS = {
 }
 
 
-@web.middleware
-async def _security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: every answer gets them, streamed ones (forwarded control answers) included."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    return response
 
 
 def create_inspector_app(
@@ -47,8 +44,9 @@ def create_inspector_app(
 
     ``ssl`` and ``control_headers`` are handed to the control proxy (see :class:`ControlProxy`).
     """
-    # Security headers outermost: the guard's refusals (which quote the refused Origin) carry them too.
-    app = web.Application(middlewares=[_security_headers, guard_middleware])
+    # Security headers on every answer about to be sent: the guard's refusals (which quote the refused Origin) too.
+    app = web.Application(middlewares=[guard_middleware])
+    app.on_response_prepare.append(_security_headers)
     by_id = {mock.state.provider.id: mock for mock in mocks}
     app[INSPECTOR_MOCKS] = by_id
     proxy = ControlProxy({pid: mock.url for pid, mock in by_id.items()}, ssl=ssl, extra_headers=control_headers)

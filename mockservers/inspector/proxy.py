@@ -13,6 +13,7 @@ file is never rendered in the inspector's origin.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, AsyncIterator, Mapping
 
@@ -22,6 +23,11 @@ from yarl import URL
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type",)
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "X-File-Name", "X-Sha256", "X-Req-ESign-Flag")
+SLICE_BYTES = 256 * 1024
+WRITE_TIMEOUT_S = 60.0
+"""A page that takes no slice of a forwarded answer within this time is cut off (its buffers freed)."""
+UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=30)
+"""No total deadline (a big answer to a slow page takes its time); a mock silent for 30 s is given up."""
 ATTACHMENT_PATH = re.compile(r"^emails/[^/]+/attachments/[^/]+$")
 """stayprivate: ``GET /__mock__/emails/{emailRef}/attachments/{fileRef}``."""
 
@@ -56,19 +62,34 @@ class ControlProxy:
         if not url.path.startswith("/__mock__/"):
             return web.json_response({"error": f"{tail[:100]!r} leaves /__mock__/: only control calls are forwarded"}, status=404)
         body = await request.read()
+        response: web.StreamResponse | None = None
         try:
             async with self._session.request(
                 request.method, url, params=request.rel_url.query, data=body or None, headers=headers,
-                ssl=self._ssl, allow_redirects=False,
+                ssl=self._ssl, allow_redirects=False, timeout=UPSTREAM_TIMEOUT,
             ) as upstream:
-                payload = await upstream.read()
-                answer = {name: upstream.headers[name] for name in FORWARDED_RESPONSE_HEADERS if name in upstream.headers}
-                status = upstream.status
+                response = web.StreamResponse(status=upstream.status, headers=self._answer_headers(tail, upstream))
+                if upstream.content_length is not None and "Content-Encoding" not in upstream.headers:
+                    response.content_length = upstream.content_length
+                await response.prepare(request)
+                # Passed on slice by slice: the page's reading paces the mock's writing, and nothing is held whole.
+                async for chunk in upstream.content.iter_chunked(SLICE_BYTES):
+                    async with asyncio.timeout(WRITE_TIMEOUT_S):
+                        await response.write(chunk)
+                await response.write_eof()
         except (aiohttp.ClientError, TimeoutError) as error:
-            return web.json_response({"error": f"{provider_id} did not answer: {type(error).__name__}: {error}"}, status=502)
+            if response is None:
+                return web.json_response({"error": f"{provider_id} did not answer: {type(error).__name__}: {error}"}, status=502)
+            if request.transport is not None:
+                request.transport.abort()  # mid-answer: the page sees a cut answer, not a wrong one
+        return response
+
+    @staticmethod
+    def _answer_headers(tail: str, upstream: aiohttp.ClientResponse) -> dict[str, str]:
+        answer = {name: upstream.headers[name] for name in FORWARDED_RESPONSE_HEADERS if name in upstream.headers}
         answer["X-Content-Type-Options"] = "nosniff"
-        if ATTACHMENT_PATH.match(tail) and status == 200:
+        if ATTACHMENT_PATH.match(tail) and upstream.status == 200:
             # RFC 6266 section 4.3: filename* carries the UTF-8 name; the mock already percent-encodes it.
             name = answer.get("X-File-Name") or "attachment"
             answer["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-        return web.Response(status=status, body=payload, headers=answer)
+        return answer

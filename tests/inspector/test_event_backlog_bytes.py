@@ -72,3 +72,4 @@ async def test_a_page_that_takes_nothing_within_the_write_timeout_is_let_go(insp
             await asyncio.sleep(0)
     await asyncio.wait_for(_until(lambda: not hub._queues), 30)  # the stream ended: its backlog is gone
     writer.close()
+
