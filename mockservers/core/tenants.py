@@ -190,13 +190,13 @@ class TenantRegistry:
 
 
 def _with_capacity(config: MockConfig, capacity: int) -> MockConfig:
-    return dataclasses.replace(
-        config,
-        journal_capacity=min(config.journal_capacity, capacity),
-        message_capacity=min(config.message_capacity, capacity),
-        journal_max_bytes=min(config.journal_max_bytes, DEFAULT_TENANT_BYTES),
-        message_max_bytes=min(config.message_max_bytes, DEFAULT_TENANT_BYTES),
-    )
+    """``config`` with every ``*_capacity`` at most ``capacity`` and every ``*_max_bytes`` at most
+    :data:`DEFAULT_TENANT_BYTES`: the journal's and store's, and the provider's own (stayprivate's
+    ``email_max_bytes``, the registries'), which the eviction above does not see."""
+    fields = {field.name: getattr(config, field.name) for field in dataclasses.fields(config)}
+    scaled = {name: min(value, capacity) for name, value in fields.items() if name.endswith("_capacity")}
+    scaled.update({name: min(value, DEFAULT_TENANT_BYTES) for name, value in fields.items() if name.endswith("_max_bytes")})
+    return dataclasses.replace(config, **scaled)
 
 
 TENANTS: web.AppKey[TenantRegistry] = web.AppKey("sealmail.tenants", TenantRegistry)
