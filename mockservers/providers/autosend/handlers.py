@@ -251,7 +251,7 @@ async def import_key(request: web.Request) -> web.Response:
 
 @control_call(
     "POST", spec.ERRORS_PATH, request=SCRIPT_ERRORS, request_required=True, responses={200: PENDING},
-    errors={400: "unknown code, or times outside 1-1000"}, example_request={"code": "UNKNOWN_KEY_ID", "times": 1},
+    errors={400: "unknown code, times outside 1-1000, or more than 1000 pending"}, example_request={"code": "UNKNOWN_KEY_ID", "times": 1},
 )
 async def script_errors(request: web.Request) -> web.Response:
     """``POST /__mock__/errors`` ``{"code": "UNKNOWN_KEY_ID", "times": 1}``: answer the next API requests with it."""
@@ -265,9 +265,9 @@ async def script_errors(request: web.Request) -> web.Response:
             raise ControlError(f"code must be one of {sorted(spec.SCRIPTABLE_ERRORS)}")
         if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= 1000:
             raise ControlError("times must be an integer between 1 and 1000")
-    except ControlError as error:
+        model.script_errors(spec.SCRIPTABLE_ERRORS[code], times)
+    except (ControlError, ValueError) as error:
         return control_error(str(error))
-    model.script_errors(spec.SCRIPTABLE_ERRORS[code], times)
     return ctx.json_response({"pending": model.scripted_pending()})
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from sealmail.mockservers.core import ErrorKind, MockClock, MockConfig, Rejection
 from sealmail.mockservers.core.auth import check_bearer_key
+from sealmail.mockservers.core.budget import encode
+from sealmail.mockservers.core.faults import MAX_PENDING as MAX_PENDING_FAULTS
 
 from . import spec
 from .keys import MAX_LISTED_KEYS, RETIRED_KEYS_KEPT, KeyRing, KeySupply, RingKey, default_supply
@@ -44,6 +46,10 @@ class AutoSendConfig(MockConfig):
     """Automatic rotation period on the mock clock (0: off); ``serve --autosend-rotate-every 1h``."""
     auto_rotate_keep: int = 2
     """Keys left listed after an automatic rotation (the new active one and the previous ones)."""
+    contact_capacity: int = 10_000
+    """Contacts kept (created through the API); past it the least recently written is evicted."""
+    contact_max_bytes: int = 64 * 1024 * 1024
+    """Bytes of contact JSON kept; past it the least recently written contacts are evicted (docs/memory.md)."""
     max_listed_keys: int = MAX_LISTED_KEYS
     """Keys listed at most: ``POST /__mock__/keys/rotate`` or ``/keys/import`` past it is refused 409 (retire or reset)."""
     retired_keys_kept: int = RETIRED_KEYS_KEPT
@@ -83,24 +89,39 @@ class AutoSendConfig(MockConfig):
             raise ValueError("jwks_max_age_s must not be negative")
 
 
-class ContactBook:
-    """Contacts by lowercased email, with ids and ISO timestamps (docs' contact shape)."""
+CONTACT_OVERHEAD = 512
+"""Bytes counted per contact beside its JSON text: the dict, its slot, its key (as ``core/budget.py``)."""
 
-    def __init__(self) -> None:
-        self._by_email: dict[str, dict[str, Any]] = {}
+
+class ContactBook:
+    """Contacts by lowercased email, with ids and ISO timestamps (docs' contact shape).
+
+    Bounded like the message store: at most ``capacity`` contacts and ``max_bytes`` of their JSON;
+    past either the least recently written ones are evicted (and counted in ``evicted``).
+    """
+
+    def __init__(self, capacity: int = 10_000, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._by_email: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._sizes: dict[str, int] = {}
+        self._retained_bytes = 0
+        self.capacity, self.max_bytes, self.evicted = capacity, max_bytes, 0
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._by_email.clear()
+            self._sizes.clear()
+            self._retained_bytes = 0
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:
             return {email: dict(contact) for email, contact in self._by_email.items()}
 
     def restore(self, contacts: Mapping[str, dict[str, Any]]) -> None:
+        self.clear()
         with self._lock:
-            self._by_email = {email: dict(contact) for email, contact in contacts.items()}
+            for email, contact in contacts.items():
+                self._keep(email, dict(contact))
 
     def get(self, email: str) -> dict[str, Any] | None:
         with self._lock:
@@ -125,8 +146,20 @@ class ContactBook:
                 if "customFields" in fields and isinstance(existing.get("customFields"), dict):
                     contact["customFields"] = {**existing["customFields"], **fields["customFields"]}
                 created = False
-            self._by_email[fields["email"]] = contact
+            self._keep(fields["email"], contact)
             return dict(contact), created
+
+    def _keep(self, email: str, contact: dict[str, Any]) -> None:
+        """Store ``contact`` as the newest, then evict the oldest past the caps (lock held)."""
+        self._retained_bytes -= self._sizes.pop(email, 0)
+        self._by_email.pop(email, None)
+        self._by_email[email] = contact
+        self._sizes[email] = size = len(encode(contact)) + CONTACT_OVERHEAD
+        self._retained_bytes += size
+        while len(self._by_email) > 1 and (len(self._by_email) > self.capacity or self._retained_bytes > self.max_bytes):
+            oldest, _ = self._by_email.popitem(last=False)
+            self._retained_bytes -= self._sizes.pop(oldest)
+            self.evicted += 1
 
 
 def new_object_id() -> str:
@@ -148,7 +181,7 @@ class AutoSendModel:
         self.api_key = config.api_key
         self.ring = KeyRing(supply or default_supply(), config.initial_keys, clock.now_ms(),
                             max_listed=config.max_listed_keys, retired_kept=config.retired_keys_kept)
-        self.contacts = ContactBook()
+        self.contacts = ContactBook(config.contact_capacity, config.contact_max_bytes)
         self._scripted: deque[ErrorKind] = deque()
         self._lock = threading.Lock()
         self._next_rotation_ms = self._first_rotation()
@@ -240,8 +273,13 @@ class AutoSendModel:
 
     # --- scripted errors --------------------------------------------------------------------
     def script_errors(self, kind: ErrorKind, times: int) -> int:
-        """Answer the next ``times`` API requests (after auth) with ``kind``; returns the queue length."""
+        """Answer the next ``times`` API requests (after auth) with ``kind``; returns the queue length.
+
+        ``ValueError`` past 1000 pending (as scripted faults: ``core/faults.py``)."""
         with self._lock:
+            if len(self._scripted) + times > MAX_PENDING_FAULTS:
+                raise ValueError(f"at most {MAX_PENDING_FAULTS} scripted errors may be pending; {len(self._scripted)} are and "
+                                 f"{times} more were given: let requests take them, or DELETE /__mock__/errors or POST /__mock__/reset")
             self._scripted.extend([kind] * times)
             return len(self._scripted)
 
