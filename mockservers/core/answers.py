@@ -7,7 +7,7 @@ A client that asks and never reads (512 connections per mock allowed) made the s
 hold every copy: 50 unread ``/__mock__/requests`` of a full journal took +5.6 GiB RSS
 (docs/memory.md, "Unsent control answers").
 
-So an answer of at least :data:`SLICE_BYTES` is sent here instead: only while the bytes
+So an answer of at least :data:`LARGE_ANSWER_BYTES` is sent here instead: only while the bytes
 of the answers not yet taken by their clients stay within ``control_answer_bytes``
 (one answer is always admitted when none is pending, so a full store can still be
 read), written one slice at a time with the transport's backpressure (``write``
@@ -23,8 +23,10 @@ import threading
 
 from aiohttp import web
 
+LARGE_ANSWER_BYTES = 64 * 1024
+"""Answers at least this big are sent through the budget (smaller ones: at most 512 connections x 64 KiB per mock)."""
 SLICE_BYTES = 256 * 1024
-"""Answers at least this big are sent through the budget, in slices of this size."""
+"""What is handed to the transport at a time."""
 RETRY_AFTER_S = 1
 
 ANSWER_BUDGET: web.AppKey["AnswerBudget"] = web.AppKey("sealmail.answer_budget")
@@ -65,9 +67,9 @@ def over_budget_message(budget: AnswerBudget, size: int) -> str:
 
 
 def is_large(response: web.StreamResponse) -> bool:
-    """A prepared-later ``web.Response`` with a bytes body of at least :data:`SLICE_BYTES`."""
+    """A prepared-later ``web.Response`` with a bytes body of at least :data:`LARGE_ANSWER_BYTES`."""
     return (isinstance(response, web.Response) and not response.prepared
-            and isinstance(response.body, (bytes, bytearray)) and len(response.body) >= SLICE_BYTES)
+            and isinstance(response.body, (bytes, bytearray)) and len(response.body) >= LARGE_ANSWER_BYTES)
 
 
 async def send_in_slices(request: web.Request, response: web.Response, budget: AnswerBudget,

@@ -104,7 +104,7 @@ def _operation(call: ControlCall, summary: str, handler: Any) -> dict[str, Any]:
         "description": "a bad control request: unreadable or oversized body, unknown method",
         "content": error,
     }
-    operation["responses"]["503"] = {  # core/answers.py: any answer of 256 KiB or more
+    operation["responses"]["503"] = {  # core/answers.py: any answer of 64 KiB or more
         "description": "a large answer while large answers not yet read by their clients fill control_answer_bytes "
                        "(docs/memory.md); retry after Retry-After seconds",
         "content": error,
