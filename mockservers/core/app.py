@@ -10,6 +10,7 @@ from aiohttp import web
 from .answers import ANSWER_BUDGET, AnswerBudget
 from .clock import MockClock
 from .control import add_control_routes
+from .inflight import BODY_GATE, BodyGate
 from .middleware import mock_middleware
 from .provider import MockConfig, Provider
 from .routing import MockRouter, finish_routes
@@ -49,6 +50,7 @@ def create_app(
     model = provider.create_model(config, clock)
     app[MOCK_STATE] = MockState.build(provider, config, clock, model)
     app[ANSWER_BUDGET] = AnswerBudget(config.control_answer_bytes)
+    app[BODY_GATE] = BodyGate(config.body_bytes_in_flight)
     app[provider.model_key] = model
     add_control_routes(app)
     install_tenants(app)

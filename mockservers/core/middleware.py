@@ -23,6 +23,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from .answers import ANSWER_BUDGET, RETRY_AFTER_S, is_large, over_budget_message, send_in_slices
 from .connections import discard_unread_body
+from .inflight import BODY_GATE, BODY_RESERVED, release_body, reservation
 from .context import json_response
 from .control import control_error
 from .control_index import unknown_control_call
@@ -73,6 +74,13 @@ class DroppedConnection(Exception):
 
 @web.middleware
 async def mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await _mock_request(request, handler)
+    finally:
+        release_body(request)  # the body's share of body_bytes_in_flight (core/inflight.py)
+
+
+async def _mock_request(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(CONTROL_PREFIX):
         return await _send_large(request, await _control(request, handler))
     # The request's tenant, from the credentials it carries (core/tenants.py): before the
@@ -256,7 +264,11 @@ async def _read_whole_body(request: web.Request, config: MockConfig) -> tuple[by
     try:
         if request.content.is_eof():  # all of it already arrived (the common small request): no deadline to arm
             return await request.read(), None
+        size = reservation(declared, config.max_body_bytes)
         async with asyncio.timeout(config.body_timeout_s):
+            if size:  # a large body waits (reading nothing) while others fill body_bytes_in_flight
+                await request.app[BODY_GATE].acquire(size)
+                request[BODY_RESERVED] = size
             return await request.read(), None
     except web.HTTPRequestEntityTooLarge:
         return b"", _too_large(config)

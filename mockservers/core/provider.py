@@ -49,6 +49,9 @@ class MockConfig:
     """A connection with no complete request head this long after opening or its last answer is closed."""
     max_connections: int = 512
     """Open connections per mock; over it, a new one evicts the oldest idle or half-sent one."""
+    body_bytes_in_flight: int = 64 * 1024 * 1024
+    """Bytes of request bodies (64 KiB or more each) read or handled at once; a further body waits,
+    unread, until it fits (one always fits alone; core/inflight.py)."""
     control_answer_bytes: int = 128 * 1024 * 1024
     """Bytes of large control answers (journal, messages) sent but not yet read by their clients;
     one more is answered 503 (one answer alone always passes: core/answers.py, docs/memory.md)."""
