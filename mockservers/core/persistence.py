@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 import inspect
 import json
 import sqlite3
@@ -298,7 +299,8 @@ class _ModelSaver:
         self._db = persistence
         self._state = state
         self._provider = state.provider.id
-        self._last_text: str | None = None
+        self._last_digest: bytes | None = None
+        """Of the last model text written (not the text: that was a second copy of the whole model in memory)."""
         self._last_journal_id = last_journal_id
         self._not_before = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -378,7 +380,8 @@ class _ModelSaver:
             begun = time.monotonic()
             text = json.dumps(snapshot, default=repr)
             self._serialise_s = time.monotonic() - begun
-            if text != self._last_text:
+            digest = hashlib.blake2b(text.encode("ascii"), digest_size=32).digest()  # json.dumps escapes to ASCII
+            if digest != self._last_digest:
                 self._db.write_model(self._provider, text)
-                self._last_text = text
+                self._last_digest = digest
             self._not_before = time.monotonic() + SAVE_SPACING * (time.monotonic() - started)
