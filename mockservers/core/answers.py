@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import TypeGuard
 
 from aiohttp import web
 
@@ -66,7 +67,7 @@ def over_budget_message(budget: AnswerBudget, size: int) -> str:
     )
 
 
-def is_large(response: web.StreamResponse) -> bool:
+def is_large(response: web.StreamResponse) -> TypeGuard[web.Response]:
     """A prepared-later ``web.Response`` with a bytes body of at least :data:`LARGE_ANSWER_BYTES`."""
     return (isinstance(response, web.Response) and not response.prepared
             and isinstance(response.body, (bytes, bytearray)) and len(response.body) >= LARGE_ANSWER_BYTES)

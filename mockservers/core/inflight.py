@@ -78,7 +78,7 @@ def reservation(declared: int | None, max_body_bytes: int) -> int:
     return declared if declared >= GATED_BODY_BYTES else 0
 
 
-def release_body(request: web.BaseRequest) -> None:
+def release_body(request: web.Request) -> None:
     """Give back what :func:`~.middleware._read_whole_body` reserved for this request, if anything."""
     size = request.get(BODY_RESERVED, 0)
     if size:

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, cast
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -157,10 +157,10 @@ async def _send_large(request: web.Request, response: web.StreamResponse) -> web
     if not is_large(response):
         return response
     budget = request.app[ANSWER_BUDGET]
-    sent = await send_in_slices(request, response, budget, request.app[MOCK_STATE].config.control_write_timeout_s)  # type: ignore[arg-type]
+    sent = await send_in_slices(request, response, budget, request.app[MOCK_STATE].config.control_write_timeout_s)
     if sent is not None:
         return sent
-    refused = control_error(over_budget_message(budget, len(response.body)), status=503)  # type: ignore[attr-defined, arg-type]
+    refused = control_error(over_budget_message(budget, len(cast(bytes, response.body))), status=503)
     refused.headers.update({**SECURITY_HEADERS, "Retry-After": str(RETRY_AFTER_S)})
     return refused
 
