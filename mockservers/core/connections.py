@@ -88,7 +88,8 @@ def discard_unread_body(request: web.BaseRequest) -> None:
 class GuardedServer(web.Server):
     """aiohttp's connection factory, making :class:`GuardedRequestHandler` protocols, with a connection cap.
 
-    Over ``max_connections`` open connections, a new one evicts the oldest
+    Over ``max_connections`` open connections, a new one evicts a TLS handshake
+    still pending (core/tls_site.py counts them from accept), else the oldest
     connection that is not in the middle of a request (a head still pending, or
     idle keep-alive); when every connection is busy, the new one is closed. So
     a flood of half-sent requests cannot use up the file descriptors and lock
@@ -96,17 +97,40 @@ class GuardedServer(web.Server):
     """
 
     max_connections: int | None = None
+    _handshakes: dict[asyncio.Transport, None]
 
     def __call__(self) -> RequestHandler:
         return GuardedRequestHandler(self, loop=self._loop, **self._kwargs)
 
     def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)
-        if self.max_connections is not None and len(self._connections) > self.max_connections:
+        if self._over_cap():
             victim = next(
                 (other for other in self._connections if other is not handler and not other._request_in_progress), handler
             )
             victim.force_close()
+
+    def handshake_started(self, transport: asyncio.Transport) -> None:
+        """Count an accepted connection whose TLS handshake is under way; over the cap, the oldest such makes room."""
+        self._handshakes[transport] = None
+        if self._over_cap():
+            oldest = next(iter(self._handshakes))
+            idle = next((other for other in self._connections if not other._request_in_progress), None)
+            if oldest is transport and idle is not None:
+                idle.force_close()
+            else:
+                oldest.abort()  # handshake_ended follows from the upgrade task
+
+    def handshake_ended(self, transport: asyncio.Transport) -> None:
+        self._handshakes.pop(transport, None)
+
+    def _over_cap(self) -> bool:
+        return self.max_connections is not None and len(self._connections) + len(self._handshakes) > self.max_connections
+
+    async def shutdown(self, timeout: float | None = None) -> None:
+        for transport in list(self._handshakes):
+            transport.abort()
+        await super().shutdown(timeout)
 
 
 class GuardedAppRunner(web.AppRunner):
@@ -123,6 +147,7 @@ class GuardedAppRunner(web.AppRunner):
         server.__class__ = GuardedServer
         assert isinstance(server, GuardedServer)
         server.max_connections = self._max_connections
+        server._handshakes = {}
         return server
 
 

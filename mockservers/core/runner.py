@@ -23,6 +23,7 @@ from .connections import GuardedAppRunner
 from .exposure import EXPOSURE, Exposure
 from .provider import MockConfig
 from .state import MOCK_STATE, MockState
+from .tls_site import GuardedTLSSite
 
 T = TypeVar("T")
 
@@ -71,7 +72,11 @@ async def start_mock(
         max_connections=config.max_connections,
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
+    site: web.BaseSite
+    if ssl_context is None:
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+    else:  # handshakes bounded by the head deadline and counted from accept (core/tls_site.py)
+        site = GuardedTLSSite(runner, host, port, ssl_context=ssl_context, handshake_timeout=config.header_timeout_s)
     try:
         await site.start()
     except BaseException:
