@@ -106,7 +106,7 @@ class GuardedServer(web.Server):
         super().connection_made(handler, transport)
         if self._over_cap():
             victim = next(
-                (other for other in self._connections if other is not handler and not other._request_in_progress), handler
+                (other for other in self._connections if other is not handler and self._evictable(other)), handler
             )
             victim.force_close()
 
@@ -115,14 +115,20 @@ class GuardedServer(web.Server):
         self._handshakes[transport] = None
         if self._over_cap():
             oldest = next(iter(self._handshakes))
-            idle = next((other for other in self._connections if not other._request_in_progress), None)
+            idle = next((other for other in self._connections if self._evictable(other)), None)
             if oldest is transport and idle is not None:
                 idle.force_close()
-            else:
-                oldest.abort()  # handshake_ended follows from the upgrade task
+            else:  # uncounted at once: the close lands on a later loop turn, after more of a burst is accepted
+                self.handshake_ended(oldest)
+                oldest.abort()
 
     def handshake_ended(self, transport: asyncio.Transport) -> None:
         self._handshakes.pop(transport, None)
+
+    @staticmethod
+    def _evictable(handler: RequestHandler) -> bool:
+        """Not busy with a request, and not already closing (a burst would pick the same victim again)."""
+        return not handler._request_in_progress and not handler._force_close
 
     def _over_cap(self) -> bool:
         return self.max_connections is not None and len(self._connections) + len(self._handshakes) > self.max_connections
@@ -170,3 +176,26 @@ def raise_open_file_limit(wanted: int = 65536) -> int:
         except (ValueError, OSError):
             return soft
     return soft
+
+
+FD_RESERVE = 64
+"""File descriptors kept back from connections: listeners, the event loop, the database, the inspector's own calls."""
+
+
+def connection_share(listeners: int, soft_limit: int | None = None) -> int | None:
+    """The most connections each of ``listeners`` servers may hold so that together they stay under the open-file limit.
+
+    ``max_connections`` is per mock (512): under a low limit (``ulimit -n 256``)
+    one mock's flood would use every descriptor before its own cap evicts
+    anything, and every other mock (and the plain-HTTP ports) stops accepting.
+    None when the limit is unknown or unlimited.
+    """
+    if soft_limit is None:
+        try:
+            import resource
+        except ImportError:  # not on POSIX
+            return None
+        soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft_limit == resource.RLIM_INFINITY:
+            return None
+    return max(1, (soft_limit - FD_RESERVE) // max(1, listeners))

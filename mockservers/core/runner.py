@@ -52,12 +52,14 @@ async def start_mock(
     ssl_context: ssl.SSLContext | None = None,
     *,
     exposure: Exposure | None = None,
+    connection_cap: int | None = None,
 ) -> RunningMock:
     """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop; HTTPS with ``ssl_context``.
 
     ``exposure`` guards who may call it (core/exposure.py); by default the guard
     for ``host`` without a token, which refuses (``ExposureError``) a
-    non-loopback ``host``.
+    non-loopback ``host``. ``connection_cap`` lowers ``max_connections`` (its share
+    of the open-file limit, core/connections.py ``connection_share``).
     """
     app[EXPOSURE] = exposure if exposure is not None else Exposure.for_bind(host)
     state = app.get(MOCK_STATE)
@@ -69,7 +71,7 @@ async def start_mock(
         shutdown_timeout=1.0,
         keepalive_timeout=config.idle_timeout_s,
         header_timeout=config.header_timeout_s,
-        max_connections=config.max_connections,
+        max_connections=config.max_connections if connection_cap is None else min(config.max_connections, connection_cap),
     )
     await runner.setup()
     site: web.BaseSite

@@ -6,10 +6,15 @@ Raw sockets against HTTPS mocks (core/tls_site.py). Every wait is a blocking ``r
 
 from __future__ import annotations
 
+import json
 import logging
+import resource
 import socket
 import ssl
+import subprocess
+import sys
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,3 +70,28 @@ def test_plain_http_and_old_tls_on_the_tls_port_are_closed_quietly(mock_server: 
         old.wrap_socket(sock, server_hostname="127.0.0.1")
     assert _health(handle) == 200
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_under_a_low_open_file_limit_a_handshake_flood_on_one_mock_leaves_the_others_answering(tmp_path: Path) -> None:
+    # ulimit -n 160 for the server only: five mocks share 96 descriptors (core/connections.py connection_share)
+    limit = (160, 160)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sealmail", "serve", "--tls", "--port-base", "0", "--json", "--quiet", "--no-inspector",
+         "--data-dir", str(tmp_path), "--loop", "asyncio"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit),
+    )
+    try:
+        assert server.stdout is not None
+        table = json.loads(server.stdout.readline())
+        first, second = (row["base_url"] for row in table["mocks"][:2])
+        port = int(first.rsplit(":", 1)[1])
+        with ExitStack() as stack:
+            for _ in range(150):  # more than the whole limit, each silent after connecting
+                stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=30))
+            for url in (second, first):  # the other mocks, and a new client of the flooded one after the flood
+                assert requests.get(url + "/__mock__/health", verify=table["ca_file"], timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert "connections per mock" in errors and "Traceback" not in errors, errors[-2000:]
