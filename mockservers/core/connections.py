@@ -57,6 +57,17 @@ class GuardedRequestHandler(RequestHandler):
                 error = BadHttpMessage("request line without an HTTP version (HTTP/0.9 is not supported)")
                 self._messages[index] = (_ErrInfo(status=400, exc=error, message=error.message), EMPTY_PAYLOAD)
 
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        """A request the parser refused gets the provider's 400 and a journal entry (core/parse_errors.py)."""
+        from .parse_errors import answer_unparsable  # imports the middleware, which imports this module
+
+        if request.writer.output_size == 0:
+            answer = answer_unparsable(getattr(self._manager, "app", None), request, status, exc, message)
+            if answer is not None:
+                return answer
+        return super().handle_error(request, status, exc, message)
+
     def _head_overdue(self) -> None:
         self._head_timer = None
         if not self._messages and not self._request_in_progress:
@@ -97,6 +108,7 @@ class GuardedServer(web.Server):
     """
 
     max_connections: int | None = None
+    app: web.Application | None = None
     _handshakes: dict[asyncio.Transport, None]
 
     def __call__(self) -> RequestHandler:
@@ -154,6 +166,7 @@ class GuardedAppRunner(web.AppRunner):
         assert isinstance(server, GuardedServer)
         server.max_connections = self._max_connections
         server._handshakes = {}
+        server.app = self._app
         return server
 
 
