@@ -33,6 +33,11 @@ _HINTS: tuple[tuple[type[Exception], str], ...] = (
 )
 _MESSAGE_HINTS = (  # aiohttp's C parser raises plain BadHttpMessage for these: told apart by its message
     ("without an HTTP version", "a request line without HTTP/1.1 at its end (an HTTP/0.9-style line, RFC 9112 section 3)"),
+    ("Duplicate", "a header that may appear once (Content-Length, Content-Type, Host) sent twice (RFC 9110 section 5.3)"),
+    ("PRI", "an HTTP/2 connection preface: the mocks speak HTTP/1.1 only"),
+    ("content-enco", "a Content-Encoding aiohttp cannot decode here (br without a Brotli decoder)"),
+    ("deflate", "a body that is not in the Content-Encoding it declares"),
+    ("url", "raw non-ASCII or forbidden bytes in the request target: percent-encode them (RFC 3986 section 2.1)"),
     ("Too many headers", "over aiohttp's limit of 128 header lines"),
     ("Transfer-Encoding can't be present with Content-Length", "both Content-Length and Transfer-Encoding (RFC 9112 section 6.1 forbids it)"),
     ("Content-Length", "a Content-Length that is not one non-negative decimal number (RFC 9110 section 8.6)"),
