@@ -35,9 +35,17 @@ class GuardedRequestHandler(RequestHandler):
         super().__init__(*args, **kwargs)
         self._header_timeout = header_timeout
         self._head_timer: asyncio.TimerHandle | None = None
+        self._heads_received = 0
+        self._answers_sent = 0
+        self._last_payload: Any = None
+        self._close_when_answered = False
 
     def data_received(self, data: bytes) -> None:
+        queued = len(self._messages)
         super().data_received(data)
+        if len(self._messages) > queued:  # synchronous: the request loop cannot take messages meanwhile
+            self._heads_received += len(self._messages) - queued
+            self._last_payload = self._messages[-1][1]
         self._refuse_versionless_lines()
         # A head is pending when bytes came in but no complete message is queued or being handled.
         pending = bool(data) and not self._messages and not self._request_in_progress and self.transport is not None
@@ -67,6 +75,27 @@ class GuardedRequestHandler(RequestHandler):
             if answer is not None:
                 return answer
         return super().handle_error(request, status, exc, message)
+
+    def eof_received(self) -> bool | None:
+        """A client that half-closes after whole requests (RFC 9112 section 9.6) still gets their answers.
+
+        aiohttp closes the transport at EOF, so a complete request followed by
+        ``shutdown(SHUT_WR)`` was never answered. Now the answers owed are
+        written, then the connection closes. A body or head cut short still
+        closes at once (the middleware journals ``body_truncated``).
+        """
+        owed = self._heads_received > self._answers_sent
+        complete = self._head_timer is None and (self._last_payload is None or self._last_payload.is_eof())
+        if owed and complete and self.transport is not None:
+            self._close_when_answered = True  # no further request can come (log_access closes after the last answer)
+            return True
+        return None
+
+    def log_access(self, request: web.BaseRequest, response: web.StreamResponse, time: float | None) -> None:
+        self._answers_sent += 1  # aiohttp calls this after every answer it writes
+        super().log_access(request, response, time)
+        if self._close_when_answered and self._answers_sent >= self._heads_received:
+            self.close()
 
     def _head_overdue(self) -> None:
         self._head_timer = None
