@@ -39,6 +39,7 @@ class GuardedRequestHandler(RequestHandler):
         self._answers_sent = 0
         self._last_payload: Any = None
         self._close_when_answered = False
+        self.peer_closed = False
 
     def data_received(self, data: bytes) -> None:
         queued = len(self._messages)
@@ -84,6 +85,7 @@ class GuardedRequestHandler(RequestHandler):
         written, then the connection closes. A body or head cut short still
         closes at once (the middleware journals ``body_truncated``).
         """
+        self.peer_closed = True  # a FIN: the client left, or half-closed (core/middleware.py notes client_gone)
         owed = self._heads_received > self._answers_sent
         complete = self._head_timer is None and (self._last_payload is None or self._last_payload.is_eof())
         if owed and complete and self.transport is not None:

@@ -90,7 +90,8 @@ class _TLSAcceptor(asyncio.Protocol):
     async def _upgrade(self, raw: asyncio.Transport) -> None:
         relay = _Relay()
         loop = asyncio.get_running_loop()
-        # Queued before start_tls queues its connection_made and resume_reading: runs between the two.
+        # Queued before start_tls queues its connection_made and resume_reading, so it runs before both: the bytes
+        # wait in the TLS protocol's input buffer until its handshake starts, and nothing newer can overtake them.
         loop.call_soon(self._replay_early, raw)
         try:
             tls = await loop.start_tls(
