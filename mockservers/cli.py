@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 from sealmail.argparsing import fail, parser_with_commands, plain_text
 
 from .core import MockConfig, create_app, providers, start_mock
-from .core.connections import raise_open_file_limit
+from .core.connections import connection_share, raise_open_file_limit
 from .core.control import describe
 from .core.exposure import TOKEN_ENV, Exposure, ExposureError
 from .core.requestlog import LOG_FORMATS, RequestLog
@@ -209,6 +209,9 @@ async def serve(
     running: list[RunningMock] = []
     web_ui: RunningMock | None = None
     context = tls.server_context(h for p in provider_ids for h in known[p].api_hosts) if tls is not None else None
+    cap = connection_share(len(provider_ids) + int(inspector))  # together under the open-file limit
+    if cap is not None and cap < MockConfig.max_connections:
+        print(f"sealmail serve: the open-file limit allows {cap} connections per mock (ulimit -n)", file=sys.stderr, flush=True)
     try:
         for provider_id in provider_ids:
             provider = known[provider_id]
@@ -216,7 +219,7 @@ async def serve(
             app = create_app(provider, settings.get(provider_id, {}))
             if persistence is not None:
                 persistence.attach(app)
-            running.append(await start_mock(app, host, port, context, exposure=exposure))
+            running.append(await start_mock(app, host, port, context, exposure=exposure, connection_cap=cap))
         # The inspector forwards control calls without a token: served only where none is needed (docs/security.md).
         if inspector and exposure.loopback and exposure.control_token is None:
             client_ssl = tls.client_context() if tls is not None else None

@@ -24,14 +24,14 @@ ROUTER_STATUSES = (404, 405, 413, 417)
 """Bare statuses every mock answers itself (unknown route, wrong method, body over the limit, unmet Expect)."""
 
 BELOW_THE_MOCK = (
-    ("request line or method not HTTP (`GARBAGE`, `get`, `FOO BAR`), bytes outside the token or URL alphabet", "400 text/plain from aiohttp"),
-    ("header value with control bytes (NUL, DEL...), header name with spaces or separators", "400 text/plain from aiohttp"),
-    ("request line or one header over 8190 bytes", "400 text/plain from aiohttp (\"Got more than 8190 bytes\")"),
-    ("two `Content-Length` or two `Content-Type` headers; broken chunked framing", "400 text/plain from aiohttp"),
-    ("no `Host` header", "400 text/plain from aiohttp"),
-    ("`Content-Encoding: br` (no Brotli decoder installed); `deflate` over bytes that are not deflate", "400 text/plain from aiohttp"),
+    ("request line or method not HTTP (`GARBAGE`, `get`, `FOO BAR`), bytes outside the token or URL alphabet", "the provider's 400, `unparsable_request`"),
+    ("header value with control bytes (NUL, DEL...), header name with spaces or separators", "the provider's 400, `unparsable_request`"),
+    ("request line or one header over 8190 bytes", "the provider's 400, `unparsable_request` (\"Got more than 8190 bytes\")"),
+    ("two `Content-Length` or two `Content-Type` headers; broken chunked framing", "the provider's 400, `unparsable_request`"),
+    ("no `Host` header", "the provider's 400, `unparsable_request`"),
+    ("`Content-Encoding: br` (no Brotli decoder installed); `deflate` over bytes that are not deflate", "the provider's 400, `unparsable_request`"),
 )
-"""Found by the fuzzer: what aiohttp answers before any mock code runs (never journaled)."""
+"""Found by the fuzzer: what aiohttp's parser refuses before any mock check runs (answered by core/parse_errors.py)."""
 
 
 def render(report: list[dict[str, Any]] | None) -> str:
@@ -53,8 +53,10 @@ def render(report: list[dict[str, Any]] | None) -> str:
             lines.append(f"| {kind.status} | `{kind.code}` | {kind.message} | {shown} |")
         lines.append("")
     lines += ["### Below the mock (every provider)", "",
-              "These requests are refused by aiohttp's HTTP parser or router before the mock runs, so the caller "
-              "gets aiohttp's plain-text answer and the journal has no entry:", "",
+              "These requests are refused by aiohttp's HTTP parser before the mock's checks run. The caller gets the provider's "
+              "400 error body (status line\n`HTTP/1.0`, connection closed); the journal gets an entry `UNKNOWN /` (the request "
+              "line could not be read) with reason\n`unparsable_request`, the parser's message as detail and a hint "
+              "(`core/parse_errors.py`). Pipelined requests that arrived in\nthe same read as the garbage are not answered:", "",
               "| bad input | caller gets |", "|---|---|"]
     lines += [f"| {what} | {answer} |" for what, answer in BELOW_THE_MOCK]
     return "\n".join(lines) + "\n"

@@ -57,7 +57,8 @@ FUZZ_SETTINGS: dict[str, Any] = {
 """Mock settings while fuzzing: a small body limit so "too large" is cheap to reach, small caps."""
 
 PROTOCOL_STATUSES = frozenset({400, 413, 414, 431})
-"""What aiohttp's HTTP parser answers, below the mock, to a request it cannot parse."""
+"""What aiohttp's HTTP parser answers, below the mock, to a request it cannot parse (on a mock: the provider's
+400, journaled ``unparsable_request``, core/parse_errors.py; judged like any journaled answer)."""
 
 
 CONTROL_PLAIN_STATUSES: frozenset[int] = frozenset()

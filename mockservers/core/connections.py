@@ -35,9 +35,18 @@ class GuardedRequestHandler(RequestHandler):
         super().__init__(*args, **kwargs)
         self._header_timeout = header_timeout
         self._head_timer: asyncio.TimerHandle | None = None
+        self._heads_received = 0
+        self._answers_sent = 0
+        self._last_payload: Any = None
+        self._close_when_answered = False
+        self.peer_closed = False
 
     def data_received(self, data: bytes) -> None:
+        queued = len(self._messages)
         super().data_received(data)
+        if len(self._messages) > queued:  # synchronous: the request loop cannot take messages meanwhile
+            self._heads_received += len(self._messages) - queued
+            self._last_payload = self._messages[-1][1]
         self._refuse_versionless_lines()
         # A head is pending when bytes came in but no complete message is queued or being handled.
         pending = bool(data) and not self._messages and not self._request_in_progress and self.transport is not None
@@ -56,6 +65,39 @@ class GuardedRequestHandler(RequestHandler):
             if isinstance(message, RawRequestMessage) and message.version < HttpVersion10:
                 error = BadHttpMessage("request line without an HTTP version (HTTP/0.9 is not supported)")
                 self._messages[index] = (_ErrInfo(status=400, exc=error, message=error.message), EMPTY_PAYLOAD)
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        """A request the parser refused gets the provider's 400 and a journal entry (core/parse_errors.py)."""
+        from .parse_errors import answer_unparsable  # imports the middleware, which imports this module
+
+        if request.writer.output_size == 0:
+            answer = answer_unparsable(getattr(self._manager, "app", None), request, status, exc, message)
+            if answer is not None:
+                return answer
+        return super().handle_error(request, status, exc, message)
+
+    def eof_received(self) -> bool | None:
+        """A client that half-closes after whole requests (RFC 9112 section 9.6) still gets their answers.
+
+        aiohttp closes the transport at EOF, so a complete request followed by
+        ``shutdown(SHUT_WR)`` was never answered. Now the answers owed are
+        written, then the connection closes. A body or head cut short still
+        closes at once (the middleware journals ``body_truncated``).
+        """
+        self.peer_closed = True  # a FIN: the client left, or half-closed (core/middleware.py notes client_gone)
+        owed = self._heads_received > self._answers_sent
+        complete = self._head_timer is None and (self._last_payload is None or self._last_payload.is_eof())
+        if owed and complete and self.transport is not None:
+            self._close_when_answered = True  # no further request can come (log_access closes after the last answer)
+            return True
+        return None
+
+    def log_access(self, request: web.BaseRequest, response: web.StreamResponse, time: float | None) -> None:
+        self._answers_sent += 1  # aiohttp calls this after every answer it writes
+        super().log_access(request, response, time)
+        if self._close_when_answered and self._answers_sent >= self._heads_received:
+            self.close()
 
     def _head_overdue(self) -> None:
         self._head_timer = None
@@ -88,7 +130,8 @@ def discard_unread_body(request: web.BaseRequest) -> None:
 class GuardedServer(web.Server):
     """aiohttp's connection factory, making :class:`GuardedRequestHandler` protocols, with a connection cap.
 
-    Over ``max_connections`` open connections, a new one evicts the oldest
+    Over ``max_connections`` open connections, a new one evicts a TLS handshake
+    still pending (core/tls_site.py counts them from accept), else the oldest
     connection that is not in the middle of a request (a head still pending, or
     idle keep-alive); when every connection is busy, the new one is closed. So
     a flood of half-sent requests cannot use up the file descriptors and lock
@@ -96,17 +139,47 @@ class GuardedServer(web.Server):
     """
 
     max_connections: int | None = None
+    app: web.Application | None = None
+    _handshakes: dict[asyncio.Transport, None]
 
     def __call__(self) -> RequestHandler:
         return GuardedRequestHandler(self, loop=self._loop, **self._kwargs)
 
     def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)
-        if self.max_connections is not None and len(self._connections) > self.max_connections:
+        if self._over_cap():
             victim = next(
-                (other for other in self._connections if other is not handler and not other._request_in_progress), handler
+                (other for other in self._connections if other is not handler and self._evictable(other)), handler
             )
             victim.force_close()
+
+    def handshake_started(self, transport: asyncio.Transport) -> None:
+        """Count an accepted connection whose TLS handshake is under way; over the cap, the oldest such makes room."""
+        self._handshakes[transport] = None
+        if self._over_cap():
+            oldest = next(iter(self._handshakes))
+            idle = next((other for other in self._connections if self._evictable(other)), None)
+            if oldest is transport and idle is not None:
+                idle.force_close()
+            else:  # uncounted at once: the close lands on a later loop turn, after more of a burst is accepted
+                self.handshake_ended(oldest)
+                oldest.abort()
+
+    def handshake_ended(self, transport: asyncio.Transport) -> None:
+        self._handshakes.pop(transport, None)
+
+    @staticmethod
+    def _evictable(handler: RequestHandler) -> bool:
+        """Not busy with a request, and not already closing (a burst would pick the same victim again)."""
+        return not handler._request_in_progress and not handler._force_close
+
+    def _over_cap(self) -> bool:
+        return self.max_connections is not None and len(self._connections) + len(self._handshakes) > self.max_connections
+
+    async def shutdown(self, timeout: float | None = None) -> None:
+        for transport in list(self._handshakes):
+            transport.abort()
+        await super().shutdown(timeout)
 
 
 class GuardedAppRunner(web.AppRunner):
@@ -123,6 +196,8 @@ class GuardedAppRunner(web.AppRunner):
         server.__class__ = GuardedServer
         assert isinstance(server, GuardedServer)
         server.max_connections = self._max_connections
+        server._handshakes = {}
+        server.app = self._app
         return server
 
 
@@ -145,3 +220,26 @@ def raise_open_file_limit(wanted: int = 65536) -> int:
         except (ValueError, OSError):
             return soft
     return soft
+
+
+FD_RESERVE = 64
+"""File descriptors kept back from connections: listeners, the event loop, the database, the inspector's own calls."""
+
+
+def connection_share(listeners: int, soft_limit: int | None = None) -> int | None:
+    """The most connections each of ``listeners`` servers may hold so that together they stay under the open-file limit.
+
+    ``max_connections`` is per mock (512): under a low limit (``ulimit -n 256``)
+    one mock's flood would use every descriptor before its own cap evicts
+    anything, and every other mock (and the plain-HTTP ports) stops accepting.
+    None when the limit is unknown or unlimited.
+    """
+    if soft_limit is None:
+        try:
+            import resource
+        except ImportError:  # not on POSIX
+            return None
+        soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft_limit == resource.RLIM_INFINITY:
+            return None
+    return max(1, (soft_limit - FD_RESERVE) // max(1, listeners))

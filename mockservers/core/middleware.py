@@ -141,7 +141,8 @@ def _unanswered(entry: JournalEntry, reason: str, detail: str) -> None:
 def _note_client_gone(request: web.Request, entry: JournalEntry) -> None:
     """The answer is decided, but its client already hung up (a timeout): say so in the journal."""
     transport = request.transport
-    if transport is None or transport.is_closing():
+    # A FIN reads the same whether the client left or only half-closed (then it still gets the answer).
+    if transport is None or transport.is_closing() or getattr(request.protocol, "peer_closed", False):
         entry.warnings.append("client_gone: the client closed the connection before the answer was sent")
 
 

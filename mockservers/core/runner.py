@@ -23,6 +23,7 @@ from .connections import GuardedAppRunner
 from .exposure import EXPOSURE, Exposure
 from .provider import MockConfig
 from .state import MOCK_STATE, MockState
+from .tls_site import GuardedTLSSite
 
 T = TypeVar("T")
 
@@ -51,12 +52,14 @@ async def start_mock(
     ssl_context: ssl.SSLContext | None = None,
     *,
     exposure: Exposure | None = None,
+    connection_cap: int | None = None,
 ) -> RunningMock:
     """Serve ``app`` on ``host:port`` (port 0: ephemeral) in the running loop; HTTPS with ``ssl_context``.
 
     ``exposure`` guards who may call it (core/exposure.py); by default the guard
     for ``host`` without a token, which refuses (``ExposureError``) a
-    non-loopback ``host``.
+    non-loopback ``host``. ``connection_cap`` lowers ``max_connections`` (its share
+    of the open-file limit, core/connections.py ``connection_share``).
     """
     app[EXPOSURE] = exposure if exposure is not None else Exposure.for_bind(host)
     state = app.get(MOCK_STATE)
@@ -68,10 +71,14 @@ async def start_mock(
         shutdown_timeout=1.0,
         keepalive_timeout=config.idle_timeout_s,
         header_timeout=config.header_timeout_s,
-        max_connections=config.max_connections,
+        max_connections=config.max_connections if connection_cap is None else min(config.max_connections, connection_cap),
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
+    site: web.BaseSite
+    if ssl_context is None:
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+    else:  # handshakes bounded by the head deadline and counted from accept (core/tls_site.py)
+        site = GuardedTLSSite(runner, host, port, ssl_context=ssl_context, handshake_timeout=config.header_timeout_s)
     try:
         await site.start()
     except BaseException:

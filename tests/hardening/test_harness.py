@@ -110,7 +110,8 @@ def test_judge_flags_a_request_the_journal_missed() -> None:
 def test_parser_refusals_are_told_apart_from_mock_answers() -> None:
     with FuzzTarget("netcore-email") as target:
         outcome = target.send(FuzzRequest("GET", b"/v6/mail/send", ((b"X-Bad", b"a\x00b"),), b""))
-        assert outcome.status == 400 and not outcome.reached_app and outcome.entry is None
+        assert outcome.status == 400 and not outcome.reached_app  # the parser's refusal, journaled (core/parse_errors.py)
+        assert outcome.entry is not None and outcome.entry.reason == "unparsable_request"
         assert target.judge(outcome) == []
         routed = target.send(FuzzRequest("GET", b"/v6/mail/send", (), b""))
         assert routed.status == 405 and routed.entry is not None and routed.entry.reason == "method_not_allowed"

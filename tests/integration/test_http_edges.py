@@ -120,7 +120,8 @@ def test_a_request_line_without_http_version_is_400(netcore_email_mock: MockHand
         sock.sendall(line)
         reply = _read_all(sock)
     assert reply.split(b" ", 2)[1] == b"400", reply[:80]
-    assert netcore_email_mock.requests() == []
+    (entry,) = netcore_email_mock.requests()  # journaled as unparsable (core/parse_errors.py), never handled
+    assert entry.reason == "unparsable_request" and "HTTP/0.9" in entry.details["hint"]
 
 
 # --- slow clients: time limits and the connection cap -----------------------------------------------

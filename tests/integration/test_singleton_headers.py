@@ -17,7 +17,7 @@ from sealmail.mockservers.core import MockHandle, MockPool, get_provider, provid
 from sealmail.mockservers.core.headers import HEADER_REPEATED
 
 AIOHTTP_SINGLETONS = {"content-type"}
-"""Repeats aiohttp's HTTP parser refuses itself (``Duplicate 'Content-Type' header found``)."""
+"""Repeats aiohttp's HTTP parser refuses itself (``Duplicate 'Content-Type' header found``): ``unparsable_request``."""
 CASES = [(pid, name) for pid in providers() for name in get_provider(pid).singleton_headers]
 
 
@@ -58,8 +58,9 @@ def test_a_repeated_singleton_header_is_refused_with_a_precise_reason(pool: Mock
     kind = get_provider(provider_id).singleton_headers[header]
     reply = _send(mock, second, repeat=header)
     if header.lower() in AIOHTTP_SINGLETONS:
-        # aiohttp's own parser refuses these before any mock code runs (its plain-text 400).
-        assert reply.status == 400 and reply.content_type == "text/plain", (reply.status, reply.body)
+        # aiohttp's own parser refuses these before any mock check runs: the provider's 400 (core/parse_errors.py)
+        assert reply.status == 400 and reply.content_type == "application/json", (reply.status, reply.body)
+        assert mock.requests()[-1].reason == "unparsable_request", mock.explain()
         return
     assert reply.status == kind.status, (reply.status, reply.body)
     entry = mock.requests()[-1]
