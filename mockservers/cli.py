@@ -223,7 +223,7 @@ async def serve(
         # The inspector forwards control calls without a token: served only where none is needed (docs/security.md).
         if inspector and exposure.loopback and exposure.control_token is None:
             client_ssl = tls.client_context() if tls is not None else None
-            web_ui = await start_inspector(running, host, port_base, ssl=client_ssl)
+            web_ui = await start_inspector(running, host, port_base, ssl=client_ssl, connection_cap=cap)
         print_table(running, out, as_json=as_json, inspector_url=web_ui.url + "/" if web_ui else None,
                     ca_file=tls.cert_file if tls is not None else None)
         if freeze:

@@ -45,6 +45,10 @@ class RunningMock:
         return self.app[MOCK_STATE]
 
 
+_BACKLOG = 128
+"""aiohttp's default listen backlog (and asyncio's accepts per loop turn)."""
+
+
 async def start_mock(
     app: web.Application,
     host: str = DEFAULT_HOST,
@@ -64,6 +68,10 @@ async def start_mock(
     app[EXPOSURE] = exposure if exposure is not None else Exposure.for_bind(host)
     state = app.get(MOCK_STATE)
     config = state.config if state is not None else MockConfig()
+    max_connections = config.max_connections if connection_cap is None else min(config.max_connections, connection_cap)
+    # asyncio accepts up to ``backlog`` connections in one loop turn, before the cap can close any of them:
+    # a burst then holds that many descriptors at once (past the open-file share: "accept() out of system resource").
+    backlog = min(_BACKLOG, max_connections)
     runner = GuardedAppRunner(
         app,
         access_log=None,
@@ -71,14 +79,15 @@ async def start_mock(
         shutdown_timeout=1.0,
         keepalive_timeout=config.idle_timeout_s,
         header_timeout=config.header_timeout_s,
-        max_connections=config.max_connections if connection_cap is None else min(config.max_connections, connection_cap),
+        max_connections=max_connections,
     )
     await runner.setup()
     site: web.BaseSite
     if ssl_context is None:
-        site = web.TCPSite(runner, host, port, reuse_address=True)
+        site = web.TCPSite(runner, host, port, reuse_address=True, backlog=backlog)
     else:  # handshakes bounded by the head deadline and counted from accept (core/tls_site.py)
-        site = GuardedTLSSite(runner, host, port, ssl_context=ssl_context, handshake_timeout=config.header_timeout_s)
+        site = GuardedTLSSite(runner, host, port, ssl_context=ssl_context, handshake_timeout=config.header_timeout_s,
+                              backlog=backlog)
     try:
         await site.start()
     except BaseException:

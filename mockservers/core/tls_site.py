@@ -117,8 +117,9 @@ class GuardedTLSSite(web.BaseSite):
 
     __slots__ = ("_host", "_port", "_handshake_timeout")
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, *, ssl_context: ssl.SSLContext, handshake_timeout: float) -> None:
-        super().__init__(runner, ssl_context=ssl_context)
+    def __init__(self, runner: web.BaseRunner, host: str, port: int, *, ssl_context: ssl.SSLContext, handshake_timeout: float,
+                 backlog: int = 128) -> None:
+        super().__init__(runner, ssl_context=ssl_context, backlog=backlog)
         self._host, self._port, self._handshake_timeout = host, port, handshake_timeout
 
     @property
@@ -130,5 +131,6 @@ class GuardedTLSSite(web.BaseSite):
         server, context = self._runner.server, self._ssl_context
         assert isinstance(server, GuardedServer) and context is not None
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: _TLSAcceptor(server, context, self._handshake_timeout), self._host, self._port, reuse_address=True
+            lambda: _TLSAcceptor(server, context, self._handshake_timeout), self._host, self._port,
+            reuse_address=True, backlog=self._backlog,
         )

@@ -76,13 +76,15 @@ async def _end_streams(app: web.Application) -> None:
 
 
 async def start_inspector(
-    mocks: Sequence[RunningMock], host: str = DEFAULT_HOST, port: int = 0, **options: Any
+    mocks: Sequence[RunningMock], host: str = DEFAULT_HOST, port: int = 0, *, connection_cap: int | None = None,
+    **options: Any,
 ) -> RunningMock:
     """Serve the inspector over ``mocks`` on ``host:port`` (0: ephemeral) in the running loop.
 
+    ``connection_cap`` lowers its ``max_connections`` as for a mock (its share of the open-file limit).
     Returns the started server (``.url``, ``.runner``; stop with ``await server.runner.cleanup()``).
     """
-    return await start_mock(create_inspector_app(mocks, **options), host, port)
+    return await start_mock(create_inspector_app(mocks, **options), host, port, connection_cap=connection_cap)
 
 
 async def _index(request: web.Request) -> web.FileResponse:

@@ -95,3 +95,30 @@ def test_under_a_low_open_file_limit_a_handshake_flood_on_one_mock_leaves_the_ot
         server.terminate()
         _, errors = server.communicate(timeout=30)
     assert "connections per mock" in errors and "Traceback" not in errors, errors[-2000:]
+
+
+def test_under_a_low_open_file_limit_a_flood_on_the_inspector_leaves_the_mocks_answering(tmp_path: Path) -> None:
+    # The inspector takes its share of the open-file limit like a mock (it kept 512 before: 150 idle
+    # connections to it used every descriptor, and the mocks could accept nobody).
+    limit = (160, 160)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--quiet",
+         "--data-dir", str(tmp_path), "--loop", "asyncio"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit),
+    )
+    try:
+        assert server.stdout is not None
+        table = json.loads(server.stdout.readline())
+        inspector = table["inspector_url"].rstrip("/")
+        port = int(inspector.rsplit(":", 1)[1])
+        with ExitStack() as stack:
+            for _ in range(150):  # more than the whole limit, each silent after connecting
+                stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=30))
+            for row in table["mocks"]:
+                assert requests.get(row["base_url"] + "/__mock__/health", timeout=10).status_code == 200
+            assert requests.get(inspector + "/api/mocks", timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert "Traceback" not in errors, errors[-2000:]
