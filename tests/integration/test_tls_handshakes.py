@@ -74,13 +74,7 @@ def test_plain_http_and_old_tls_on_the_tls_port_are_closed_quietly(mock_server: 
 
 def test_under_a_low_open_file_limit_a_handshake_flood_on_one_mock_leaves_the_others_answering(tmp_path: Path) -> None:
     # ulimit -n 160 for the server only: five mocks share 96 descriptors (core/connections.py connection_share)
-    limit = (160, 160)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sealmail", "serve", "--tls", "--port-base", "0", "--json", "--quiet", "--no-inspector",
-         "--data-dir", str(tmp_path), "--loop", "asyncio"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit),
-    )
+    server = _serve_with_160_files(tmp_path, "--tls", "--no-inspector")
     try:
         assert server.stdout is not None
         table = json.loads(server.stdout.readline())
@@ -100,13 +94,7 @@ def test_under_a_low_open_file_limit_a_handshake_flood_on_one_mock_leaves_the_ot
 def test_under_a_low_open_file_limit_a_flood_on_the_inspector_leaves_the_mocks_answering(tmp_path: Path) -> None:
     # The inspector takes its share of the open-file limit like a mock (it kept 512 before: 150 idle
     # connections to it used every descriptor, and the mocks could accept nobody).
-    limit = (160, 160)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--quiet",
-         "--data-dir", str(tmp_path), "--loop", "asyncio"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit),
-    )
+    server = _serve_with_160_files(tmp_path)
     try:
         assert server.stdout is not None
         table = json.loads(server.stdout.readline())
@@ -122,3 +110,13 @@ def test_under_a_low_open_file_limit_a_flood_on_the_inspector_leaves_the_mocks_a
         server.terminate()
         _, errors = server.communicate(timeout=30)
     assert "Traceback" not in errors, errors[-2000:]
+
+
+def _serve_with_160_files(data_dir: Path, *options: str) -> "subprocess.Popen[str]":
+    """``sealmail serve`` on ephemeral ports with ``ulimit -n 160`` for the server only; its JSON table on stdout."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sealmail", "serve", "--port-base", "0", "--json", "--quiet", "--data-dir", str(data_dir),
+         "--loop", "asyncio", *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (160, 160)),
+    )
