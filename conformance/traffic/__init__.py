@@ -60,6 +60,9 @@ class TrafficRules:
     judges: Sequence[Judge] = ()
     judged_by_traffic: frozenset[str] = field(default_factory=frozenset)
     """Requirements traffic can decide (those named in ``reasons`` are added automatically)."""
+    refine: Callable[[Entry], str | None] | None = None
+    """The requirement an entry breaks when the mock's after-the-answer diagnosis says more than its reason
+    (None: ``reasons`` decides)."""
 
     def evaluable(self) -> frozenset[str]:
         return self.judged_by_traffic | frozenset(self.reasons.values())
@@ -124,7 +127,7 @@ def check_traffic(provider_id: str, entries: Sequence[Entry], config: Mapping[st
     verdicts: dict[str, list[Verdict]] = {r.id: [] for r in suite.requirements}
     broken: dict[str, list[Entry]] = {}
     for entry in api_calls:
-        requirement_id = rules.reasons.get(str(entry.get("reason") or ""))
+        requirement_id = (rules.refine(entry) if rules.refine else None) or rules.reasons.get(str(entry.get("reason") or ""))
         if requirement_id is not None:
             broken.setdefault(requirement_id, []).append(entry)
     for requirement_id, culprits in broken.items():

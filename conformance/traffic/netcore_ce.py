@@ -7,6 +7,8 @@ import binascii
 import json
 from collections.abc import Iterator
 
+from sealmail.mockservers.providers.netcore_ce.layout_hints import IV_HINTS
+
 from ..framework import Verdict
 from . import Entry, Traffic, TrafficRules, freshness_verdict, header
 
@@ -38,6 +40,12 @@ def nonces(traffic: Traffic) -> Iterator[Verdict]:
             yield verdict
 
 
+def iv_mistake(entry: Entry) -> str | None:
+    """A CBC body whose first block alone decrypts to garbage: the IV is wrong (or prepended), the payload is fine."""
+    diagnosis = str((entry.get("details") or {}).get("diagnosis") or "")
+    return "CE-KEY-BYTES" if any(hint in diagnosis for hint in IV_HINTS) else None
+
+
 _ENVELOPE = ("body_not_json", "body_not_object", "encrypted_request_missing", "encrypted_request_not_string")
 _PAYLOAD = ("plaintext_not_utf8", "plaintext_not_json", "plaintext_too_deep", "payload_not_array", "payload_empty",
             "activity_not_object", "activity_name_missing", "identity_missing", "activity_params_missing",
@@ -62,5 +70,6 @@ RULES = TrafficRules(
         "activity_source_invalid": "CE-ACTIVITY-SOURCE", "activity_source_missing": "CE-ACTIVITY-SOURCE",
     },
     judges=(nonces,),
+    refine=iv_mistake,
     judged_by_traffic=frozenset({"CE-NONCE-FRESH"}),
 )

@@ -6,6 +6,7 @@ none; traffic from a client with one mistake must fail exactly that mistake's re
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import subprocess
@@ -13,13 +14,16 @@ import sys
 from typing import Any, Callable, Iterator
 
 import pytest
+import requests
 
 from sealmail.conformance.clients import ncp_mailer as ncp_mailer_client
+from sealmail.conformance.clients import netcore_ce as netcore_ce_client
 from sealmail.conformance.clients.http import BlockingRunner
 from sealmail.conformance.framework import Report, get_suite
 from sealmail.conformance.suites import autosend, ncp_mailer, netcore_ce, netcore_email, stayprivate
 from sealmail.conformance.traffic import check_traffic, rules_for
 from sealmail.mockservers.core import MockHandle
+from sealmail.mockservers.crypto import aes_cbc
 
 from . import broken_netcore_email
 
@@ -148,3 +152,21 @@ def test_cli_check_reads_a_running_mock(mock_server: Any, runner: BlockingRunner
     clean = subprocess.run([sys.executable, "-m", "sealmail", "conformance", "check", "netcore-email", "--url", mock.url],
                            capture_output=True, text=True, timeout=60)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+@pytest.mark.parametrize("prepend_iv", [False, True])
+def test_a_wrong_cbc_iv_fails_the_key_bytes_requirement_not_the_payload(mock_server: Any, prepend_iv: bool) -> None:
+    """Only the first block decrypts to garbage: the reason is plaintext_not_json, the diagnosis names the IV."""
+    mock = mock_server("netcore-ce")
+    config = mock.config
+    plaintext = netcore_ce_client.encode_activities(
+        [netcore_ce_client.activity(config["asset"], "form_submitted", "9999911111", {"day": "Tuesday"})])
+    wrong_iv = b"0123456789abcdef"
+    sealed = aes_cbc.encrypt(config["key"].encode(), config["iv"].encode() if prepend_iv else wrong_iv, plaintext)
+    text = base64.b64encode((wrong_iv if prepend_iv else b"") + sealed).decode()
+    answer = requests.post(mock.url + "/v1/activity/upload", data=json.dumps({"encryptedRequest": text}), timeout=10,
+                           headers={"Content-Type": "application/json", "x-eCode": str(netcore_ce.AES_256_CBC_BASE64),
+                                    "x-asset": config["asset"], "Authorization": f"Bearer {config['api_key']}"})
+    assert answer.status_code == 400
+    report = judged("netcore-ce", mock)
+    assert report.failed_ids() == {"CE-KEY-BYTES"}, report.table()

@@ -19,6 +19,14 @@ from . import spec
 from .credentials import Credential
 
 _BLOCK = 16
+
+PREPENDED_IV_HINT = ("a 16-byte block before the ciphertext (IV prepended?): send the ciphertext alone; "
+                     "the IV is the asset's SECRET_IV")
+WRONG_IV_HINT = ("only the first 16 bytes decrypt to garbage: the key is right but the IV is not this asset's SECRET_IV "
+                 "(its 16 characters used as UTF-8 bytes)")
+IV_HINTS = (PREPENDED_IV_HINT, WRONG_IV_HINT)
+"""What the CBC diagnosis says when the key is right and the IV is not: conformance's traffic check reads
+these as CE-KEY-BYTES (conformance/traffic/netcore_ce.py), not as a payload problem."""
 _TAG = spec.GCM_TAG_BYTES
 _NONCE = spec.GCM_NONCE_BYTES
 
@@ -57,13 +65,12 @@ def cbc_first_block_hint(key: bytes, iv: bytes, data: bytes) -> str | None:
         return None
     rest = outcome.plaintext[_BLOCK:]
     if looks_like_json(rest):
-        return "a 16-byte block before the ciphertext (IV prepended?): send the ciphertext alone; the IV is the asset's SECRET_IV"
+        return PREPENDED_IV_HINT
     try:
         rest.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return ("only the first 16 bytes decrypt to garbage: the key is right but the IV is not this asset's SECRET_IV "
-            "(its 16 characters used as UTF-8 bytes)")
+    return WRONG_IV_HINT
 
 
 def _verifies(key: bytes, nonce: bytes, sealed: bytes) -> bool:
