@@ -114,8 +114,8 @@ class GuardedRequestHandler(RequestHandler):
         super().connection_lost(exc)
 
 
-def discard_unread_body(request: web.BaseRequest) -> None:
-    """Close the connection after the answer instead of reading the rest of an unread coded body.
+def close_after_answer(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """No keep-alive after ``response`` (the rest of ``request``'s body is unread), and no reading of a coded rest.
 
     aiohttp reads (and discards) an unread body for up to 10 s after the answer ("lingering
     close", RFC 9112 section 9.6), decoding its ``Content-Encoding`` as it goes: the rest of a 2 MB
@@ -123,6 +123,7 @@ def discard_unread_body(request: web.BaseRequest) -> None:
     decompressing 2 GB for seconds. For a raw body the discard costs nothing and keeps its benefit
     (the client is not reset while it still sends), so only a body with a content coding skips it.
     """
+    response.force_close()
     if request.headers.get("Content-Encoding") and isinstance(request.protocol, RequestHandler):
         request.protocol._lingering_time = 0.0
 

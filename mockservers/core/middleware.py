@@ -22,7 +22,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .answers import ANSWER_BUDGET, RETRY_AFTER_S, is_large, over_budget_message, send_in_slices
-from .connections import discard_unread_body
+from .connections import close_after_answer
 from .inflight import BODY_GATE, BODY_RESERVED, release_body, reservation
 from .context import json_response
 from .control import control_error
@@ -108,8 +108,7 @@ async def _mock_request(request: web.Request, handler: Handler) -> web.StreamRes
         try:
             response = await _dispatch(request, handler, state, unreadable)
             if unreadable is not None:
-                response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
-                discard_unread_body(request)
+                close_after_answer(request, response)  # the rest of a broken body cannot be skipped
         except DroppedConnection:
             _unanswered(entry, "fault_drop", "connection closed without a response (scripted fault)")
             committed = state.commit(entry, generation)
@@ -171,15 +170,13 @@ async def _guarded_control(request: web.Request, handler: Handler) -> web.Stream
     if refusal is not None:
         response = control_error(f"{refusal.reason}: {refusal.detail}; {refusal.hint}", status=refusal.status)
         response.headers.update(refusal.headers)
-        response.force_close()  # the body (if any) is not read
-        discard_unread_body(request)
+        close_after_answer(request, response)  # the body (if any) is not read
         return response
     _, failure = await _read_whole_body(request, request.app[MOCK_STATE].config)
     if failure is not None:
         response = control_error(failure.detail, status=failure.status)
         if failure.status in (400, 408, 413):
-            response.force_close()  # the rest of a broken body cannot be skipped: no keep-alive
-            discard_unread_body(request)
+            close_after_answer(request, response)  # the rest of a broken body cannot be skipped
         return response
     try:
         scope_control_request(request)  # ?tenant=ID: the call works on that tenant's state
