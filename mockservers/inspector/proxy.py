@@ -21,9 +21,10 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from ..core.answers import SLICE_BYTES  # the size the mocks write large answers in
+
 FORWARDED_REQUEST_HEADERS = ("Content-Type",)
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "X-File-Name", "X-Sha256", "X-Req-ESign-Flag")
-SLICE_BYTES = 256 * 1024
 WRITE_TIMEOUT_S = 60.0
 """A page that takes no slice of a forwarded answer within this time is cut off (its buffers freed)."""
 UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=30)
