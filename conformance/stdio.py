@@ -28,7 +28,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from . import framework
 from .framework import AdapterFailure
@@ -37,7 +37,12 @@ EXIT_GRACE_S = 3.0
 """How long a program may take to exit after its stdin closed before it is killed."""
 STDERR_KEEP_LINES = 40
 """Lines of the program's stderr kept (the last ones) for the evidence."""
+STDERR_KEEP_CHARS = 500
+"""Characters kept of each of those lines."""
+MAX_ANSWER_CHARS = 16 * 1024 * 1024
+"""Longest stdout line read as an answer; a longer one fails the check (the rest of it is read and dropped)."""
 _EOF = object()
+_TOO_LONG = object()
 
 
 def to_wire(value: Any) -> Any:
@@ -69,11 +74,23 @@ def adapter_methods(adapter: type | None) -> dict[str, inspect.Signature]:
     return methods
 
 
-def _pump(stream: Any, sink: Callable[[Any], None], at_end: Callable[[], None]) -> None:
+def _bounded_lines(stream: Any, limit: int) -> Iterator[tuple[str, bool]]:
+    """``(line, whole)`` for each line of ``stream``, at most ``limit`` characters held at once; a longer
+    line comes as its first ``limit`` characters with ``whole`` False, the rest read and dropped."""
+    while line := stream.readline(limit):
+        if line.endswith("\n") or len(line) < limit:
+            yield line.rstrip("\r\n"), True
+            continue
+        yield line, False  # at once: the program may never end the line
+        while (rest := stream.readline(limit)) and not rest.endswith("\n"):
+            pass
+
+
+def _pump(stream: Any, limit: int, sink: Callable[[str, bool], None], at_end: Callable[[], None]) -> None:
     """Reader thread: every line of ``stream`` to ``sink`` (so the program never blocks on a full pipe)."""
     try:
-        for line in stream:
-            sink(line.rstrip("\r\n"))
+        for line, whole in _bounded_lines(stream, limit):
+            sink(line, whole)
     except (OSError, ValueError):
         pass
     at_end()
@@ -133,11 +150,17 @@ class StdioClient:
         except OSError as error:
             raise AdapterFailure(f"could not start the adapter {shlex.join(argv)!r}: {error}") from None
         self._readers = [
-            threading.Thread(target=_pump, args=(self._process.stdout, self._lines.put, lambda: self._lines.put(_EOF)), daemon=True),
-            threading.Thread(target=_pump, args=(self._process.stderr, lambda line: self._stderr.append(line[:500]), lambda: None), daemon=True),
+            threading.Thread(target=_pump, args=(self._process.stdout, MAX_ANSWER_CHARS, self._answer_line, lambda: self._lines.put(_EOF)), daemon=True),
+            threading.Thread(target=_pump, args=(self._process.stderr, STDERR_KEEP_CHARS, self._stderr_line, lambda: None), daemon=True),
         ]
         for reader in self._readers:
             reader.start()
+
+    def _answer_line(self, line: str, whole: bool) -> None:
+        self._lines.put(line if whole else _TOO_LONG)
+
+    def _stderr_line(self, line: str, whole: bool) -> None:
+        self._stderr.append(line if whole else line + " [...]")
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or name not in self._methods:
@@ -179,6 +202,8 @@ class StdioClient:
             return self._fail(f"the adapter did not answer request id {request_id} ({method}) within {timeout:.1f}s")
         if line is _EOF:
             return self._fail(f"the adapter exited before answering request id {request_id} ({method}){self._exit_status()}")
+        if line is _TOO_LONG:
+            return self._fail(f"the adapter printed a line longer than {MAX_ANSWER_CHARS} characters in answer to request id {request_id} ({method})")
         try:
             answer = json.loads(line)
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError

@@ -1,0 +1,42 @@
+"""Stdio adapters that print without end: an endless answer line fails the check at once, and stderr is kept bounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealmail.conformance import framework, stdio
+from sealmail.mockservers.core import MockPool
+
+from ..conformance.test_stdio_protocol import _evidence, _fake, _run_send_check
+
+
+@pytest.fixture(autouse=True)
+def _small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stdio, "MAX_ANSWER_CHARS", 1000)
+    monkeypatch.setattr(framework, "CALL_TIMEOUT_S", 10.0)  # a failing fix shows as a timeout, not a hang
+
+
+def test_an_answer_line_without_end_fails_the_check_without_waiting_for_the_newline(tmp_path: Path, sealmail_pool: MockPool) -> None:
+    command = _fake(tmp_path, """
+        sys.stdout.write("x" * 5000)
+        sys.stdout.flush()
+        sys.stdin.read()
+    """)
+    report, factory = _run_send_check(command, sealmail_pool)
+    (evidence,) = _evidence(report)
+    assert "printed a line longer than 1000 characters in answer to request id 1 (send)" in evidence
+    assert all(client._process.poll() is not None for client in factory.clients)
+
+
+def test_a_long_stderr_line_is_cut_and_marked_and_the_answers_after_it_still_count(tmp_path: Path, sealmail_pool: MockPool) -> None:
+    command = _fake(tmp_path, """
+        sys.stderr.write("e" * 100_000 + "\\nlast words\\n")
+        sys.stderr.flush()
+        sys.exit(4)
+    """)
+    report, _ = _run_send_check(command, sealmail_pool)
+    (evidence,) = _evidence(report)
+    assert "(exit status 4)" in evidence
+    assert "e" * stdio.STDERR_KEEP_CHARS + " [...]\n  last words" in evidence
