@@ -41,6 +41,8 @@ STDERR_KEEP_CHARS = 500
 """Characters kept of each of those lines."""
 MAX_ANSWER_CHARS = 16 * 1024 * 1024
 """Longest stdout line read as an answer; a longer one fails the check (the rest of it is read and dropped)."""
+ORPHANED_STDOUT_GRACE_S = 0.5
+"""How long stdout may stay open after the program exited (a child it started holds it) before that counts as its end."""
 _EOF = object()
 _TOO_LONG = object()
 
@@ -196,9 +198,8 @@ class StdioClient:
     def _answer(self, request_id: int, method: str, within_s: float) -> Any:
         # The framework's own timeout wraps this call: answer a little earlier, so the reason is ours.
         timeout = max(0.1, within_s - min(1.0, within_s / 10))
-        try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
+        line = self._next_line(timeout)
+        if line is None:
             return self._fail(f"the adapter did not answer request id {request_id} ({method}) within {timeout:.1f}s")
         if line is _EOF:
             return self._fail(f"the adapter exited before answering request id {request_id} ({method}){self._exit_status()}")
@@ -219,6 +220,22 @@ class StdioClient:
                 return self._fail(f"the adapter's error answer to request id {request_id} ({method}) lacks error.message: {line[:120]!r}")
             raise AdapterError(error.get("code"), error["message"])
         return answer["result"]
+
+    def _next_line(self, timeout: float) -> Any:
+        """The next stdout line, :data:`_EOF`, or None after ``timeout``. A program that exited counts as
+        ended after :data:`ORPHANED_STDOUT_GRACE_S` even while a child it started keeps its stdout open."""
+        deadline = time.monotonic() + timeout
+        exited_at: float | None = None
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                return self._lines.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                pass
+            if self._process.poll() is not None:
+                exited_at = exited_at or time.monotonic()
+                if time.monotonic() - exited_at >= ORPHANED_STDOUT_GRACE_S:
+                    return _EOF
+        return None
 
     def _fail(self, reason: str) -> Any:
         self._broken = reason

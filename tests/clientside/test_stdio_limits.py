@@ -40,3 +40,15 @@ def test_a_long_stderr_line_is_cut_and_marked_and_the_answers_after_it_still_cou
     (evidence,) = _evidence(report)
     assert "(exit status 4)" in evidence
     assert "e" * stdio.STDERR_KEEP_CHARS + " [...]\n  last words" in evidence
+
+
+def test_an_adapter_that_exits_while_its_child_holds_stdout_fails_as_exited_not_as_silent(tmp_path: Path, sealmail_pool: MockPool) -> None:
+    # The child inherits stdin, stdout and stderr and ends when sealmail closes the adapter's stdin.
+    command = _fake(tmp_path, """
+        import subprocess
+        subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"])
+        sys.exit(5)
+    """)
+    report, _ = _run_send_check(command, sealmail_pool)
+    (evidence,) = _evidence(report)
+    assert "exited before answering request id 1 (send) (exit status 5)" in evidence
