@@ -115,10 +115,14 @@ class StdioAdapterFactory:
         if not self.argv:
             raise ValueError("the adapter command is empty")
         self.methods = adapter_methods(adapter)
+        self.silent_at_start: str | None = None
+        """Set when a start timed out on ``init``: later checks fail at once instead of waiting as long again."""
         self.__qualname__ = f"stdio:{command}"
         self.__module__ = "sealmail.conformance.stdio"
 
     def __call__(self, base_url: str, config: dict[str, Any]) -> StdioClient:
+        if self.silent_at_start:
+            raise AdapterFailure(f"not started again: on an earlier check {self.silent_at_start}")
         started = time.monotonic()  # the framework's start-up limit counts starting the program too
         client = StdioClient(self.argv, self.methods)
         try:
@@ -127,8 +131,10 @@ class StdioAdapterFactory:
         except AdapterError as error:
             client.close()
             raise AdapterFailure(f"the adapter refused init: {error}{client.failure_notes(prefix=True)}") from None
-        except AdapterFailure:
+        except AdapterFailure as failure:
             client.close()
+            if client.timed_out:
+                self.silent_at_start = str(failure).partition("\n")[0].removeprefix("the adapter ")
             raise
         return client
 
@@ -143,6 +149,7 @@ class StdioClient:
         self._lines: queue.Queue[Any] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=STDERR_KEEP_LINES)
         self._broken: str | None = None
+        self.timed_out = False
         self._reaper: threading.Thread | None = None
         try:
             self._process = subprocess.Popen(
@@ -200,6 +207,7 @@ class StdioClient:
         timeout = max(0.1, within_s - min(1.0, within_s / 10))
         line = self._next_line(timeout)
         if line is None:
+            self.timed_out = True
             return self._fail(f"the adapter did not answer request id {request_id} ({method}) within {timeout:.1f}s")
         if line is _EOF:
             return self._fail(f"the adapter exited before answering request id {request_id} ({method}){self._exit_status()}")

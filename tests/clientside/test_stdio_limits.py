@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
 
 from sealmail.conformance import framework, stdio
+from sealmail.conformance.framework import get_suite, run_suite
+from sealmail.conformance.stdio import StdioAdapterFactory
 from sealmail.mockservers.core import MockPool
 
 from ..conformance.test_stdio_protocol import _evidence, _fake, _run_send_check
@@ -52,3 +57,17 @@ def test_an_adapter_that_exits_while_its_child_holds_stdout_fails_as_exited_not_
     report, _ = _run_send_check(command, sealmail_pool)
     (evidence,) = _evidence(report)
     assert "exited before answering request id 1 (send) (exit status 5)" in evidence
+
+
+def test_an_adapter_silent_at_start_costs_the_start_up_limit_once_not_once_per_check(
+    tmp_path: Path, sealmail_pool: MockPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(framework, "STARTUP_TIMEOUT_S", 1.5)
+    script = tmp_path / "silent.py"
+    script.write_text("import sys\nsys.stdin.read()\n")
+    suite = get_suite("netcore-email")
+    suite = dataclasses.replace(suite, checks=suite.checks[:3])
+    report = run_suite(suite, StdioAdapterFactory(shlex.join([sys.executable, str(script)]), suite.adapter), pool=sealmail_pool, client_name="silent")
+    evidence = [r.evidence for r in report.failures()]
+    assert sum("did not answer request id 0 (init) within" in e and "not started again" not in e for e in evidence) >= 1
+    assert any("not started again: on an earlier check did not answer request id 0 (init) within" in e for e in evidence), evidence
