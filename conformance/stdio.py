@@ -28,7 +28,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from . import framework
 from .framework import AdapterFailure
@@ -37,7 +37,14 @@ EXIT_GRACE_S = 3.0
 """How long a program may take to exit after its stdin closed before it is killed."""
 STDERR_KEEP_LINES = 40
 """Lines of the program's stderr kept (the last ones) for the evidence."""
+STDERR_KEEP_CHARS = 500
+"""Characters kept of each of those lines."""
+MAX_ANSWER_CHARS = 16 * 1024 * 1024
+"""Longest stdout line read as an answer; a longer one fails the check (the rest of it is read and dropped)."""
+ORPHANED_STDOUT_GRACE_S = 0.5
+"""How long stdout may stay open after the program exited (a child it started holds it) before that counts as its end."""
 _EOF = object()
+_TOO_LONG = object()
 
 
 def to_wire(value: Any) -> Any:
@@ -69,11 +76,23 @@ def adapter_methods(adapter: type | None) -> dict[str, inspect.Signature]:
     return methods
 
 
-def _pump(stream: Any, sink: Callable[[Any], None], at_end: Callable[[], None]) -> None:
+def _bounded_lines(stream: Any, limit: int) -> Iterator[tuple[str, bool]]:
+    """``(line, whole)`` for each line of ``stream``, at most ``limit`` characters held at once; a longer
+    line comes as its first ``limit`` characters with ``whole`` False, the rest read and dropped."""
+    while line := stream.readline(limit):
+        if line.endswith("\n") or len(line) < limit:
+            yield line.rstrip("\r\n"), True
+            continue
+        yield line, False  # at once: the program may never end the line
+        while (rest := stream.readline(limit)) and not rest.endswith("\n"):
+            pass
+
+
+def _pump(stream: Any, limit: int, sink: Callable[[str, bool], None], at_end: Callable[[], None]) -> None:
     """Reader thread: every line of ``stream`` to ``sink`` (so the program never blocks on a full pipe)."""
     try:
-        for line in stream:
-            sink(line.rstrip("\r\n"))
+        for line, whole in _bounded_lines(stream, limit):
+            sink(line, whole)
     except (OSError, ValueError):
         pass
     at_end()
@@ -96,10 +115,14 @@ class StdioAdapterFactory:
         if not self.argv:
             raise ValueError("the adapter command is empty")
         self.methods = adapter_methods(adapter)
+        self.silent_at_start: str | None = None
+        """Set when a start timed out on ``init``: later checks fail at once instead of waiting as long again."""
         self.__qualname__ = f"stdio:{command}"
         self.__module__ = "sealmail.conformance.stdio"
 
     def __call__(self, base_url: str, config: dict[str, Any]) -> StdioClient:
+        if self.silent_at_start:
+            raise AdapterFailure(f"not started again: on an earlier check {self.silent_at_start}")
         started = time.monotonic()  # the framework's start-up limit counts starting the program too
         client = StdioClient(self.argv, self.methods)
         try:
@@ -108,8 +131,10 @@ class StdioAdapterFactory:
         except AdapterError as error:
             client.close()
             raise AdapterFailure(f"the adapter refused init: {error}{client.failure_notes(prefix=True)}") from None
-        except AdapterFailure:
+        except AdapterFailure as failure:
             client.close()
+            if client.timed_out:
+                self.silent_at_start = str(failure).partition("\n")[0].removeprefix("the adapter ")
             raise
         return client
 
@@ -124,6 +149,7 @@ class StdioClient:
         self._lines: queue.Queue[Any] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=STDERR_KEEP_LINES)
         self._broken: str | None = None
+        self.timed_out = False
         self._reaper: threading.Thread | None = None
         try:
             self._process = subprocess.Popen(
@@ -133,11 +159,17 @@ class StdioClient:
         except OSError as error:
             raise AdapterFailure(f"could not start the adapter {shlex.join(argv)!r}: {error}") from None
         self._readers = [
-            threading.Thread(target=_pump, args=(self._process.stdout, self._lines.put, lambda: self._lines.put(_EOF)), daemon=True),
-            threading.Thread(target=_pump, args=(self._process.stderr, lambda line: self._stderr.append(line[:500]), lambda: None), daemon=True),
+            threading.Thread(target=_pump, args=(self._process.stdout, MAX_ANSWER_CHARS, self._answer_line, lambda: self._lines.put(_EOF)), daemon=True),
+            threading.Thread(target=_pump, args=(self._process.stderr, STDERR_KEEP_CHARS, self._stderr_line, lambda: None), daemon=True),
         ]
         for reader in self._readers:
             reader.start()
+
+    def _answer_line(self, line: str, whole: bool) -> None:
+        self._lines.put(line if whole else _TOO_LONG)
+
+    def _stderr_line(self, line: str, whole: bool) -> None:
+        self._stderr.append(line if whole else line + " [...]")
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or name not in self._methods:
@@ -173,12 +205,14 @@ class StdioClient:
     def _answer(self, request_id: int, method: str, within_s: float) -> Any:
         # The framework's own timeout wraps this call: answer a little earlier, so the reason is ours.
         timeout = max(0.1, within_s - min(1.0, within_s / 10))
-        try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
+        line = self._next_line(timeout)
+        if line is None:
+            self.timed_out = True
             return self._fail(f"the adapter did not answer request id {request_id} ({method}) within {timeout:.1f}s")
         if line is _EOF:
             return self._fail(f"the adapter exited before answering request id {request_id} ({method}){self._exit_status()}")
+        if line is _TOO_LONG:
+            return self._fail(f"the adapter printed a line longer than {MAX_ANSWER_CHARS} characters in answer to request id {request_id} ({method})")
         try:
             answer = json.loads(line)
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
@@ -194,6 +228,22 @@ class StdioClient:
                 return self._fail(f"the adapter's error answer to request id {request_id} ({method}) lacks error.message: {line[:120]!r}")
             raise AdapterError(error.get("code"), error["message"])
         return answer["result"]
+
+    def _next_line(self, timeout: float) -> Any:
+        """The next stdout line, :data:`_EOF`, or None after ``timeout``. A program that exited counts as
+        ended after :data:`ORPHANED_STDOUT_GRACE_S` even while a child it started keeps its stdout open."""
+        deadline = time.monotonic() + timeout
+        exited_at: float | None = None
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                return self._lines.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                pass
+            if self._process.poll() is not None:
+                exited_at = exited_at or time.monotonic()
+                if time.monotonic() - exited_at >= ORPHANED_STDOUT_GRACE_S:
+                    return _EOF
+        return None
 
     def _fail(self, reason: str) -> Any:
         self._broken = reason

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import urlsplit
 
 from sealmail.argparsing import fail, parser_with_commands
+from sealmail.bounded_http import exchange
 
 from .schema import DATA_DIR, VectorTest, load_provider, write
 
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from .generators import VectorGenerator
 
 PROG = "sealmail vectors"
+
+MAX_UNANSWERED_IN_A_ROW = 3
+"""Consecutive vectors without a usable answer (none, too slow, too large) after which replay stops (exit 2)."""
 
 INDEPENDENT_LIBRARIES = {"Crypto": "pycryptodome", "joserfc": "joserfc"}
 """Import name -> distribution of the second implementations the generators and the verifier use.
@@ -122,6 +126,7 @@ class ReplayOutcome:
     status: int
     error_code: Any
     problem: str | None
+    answered: bool = True
 
 
 def replay(provider_id: str, url: str, data_dir: Path, overrides: dict[str, str], timeout: float) -> int:
@@ -132,12 +137,16 @@ def replay(provider_id: str, url: str, data_dir: Path, overrides: dict[str, str]
     server.check_reachable()
     failures = 0
     total = 0
+    unanswered = 0
     for vector_file in load_provider(provider_id, data_dir):
         for test in vector_file.tests():
             if test.request is None:
                 continue
             total += 1
             outcome = replay_one(server, generator, test, overrides)
+            unanswered = 0 if outcome.answered else unanswered + 1
+            if unanswered >= MAX_UNANSWERED_IN_A_ROW:
+                raise UsageError(f"{url} gave no usable answer to {unanswered} requests in a row, stopped; last: {outcome.problem}")
             if outcome.problem:
                 failures += 1
                 print(f"DIFF {vector_file.name} tcId {test.tcId} ({test.comment}): {outcome.problem}")
@@ -155,7 +164,7 @@ def replay_one(server: "_Server", generator: VectorGenerator, test: VectorTest, 
     try:
         status, body = server.send(request.method, request.path, headers, request.body)
     except (OSError, http.client.HTTPException) as error:
-        return ReplayOutcome(test, 0, None, f"no response: {error}")
+        return ReplayOutcome(test, 0, None, f"no response: {str(error)!r}", answered=False)  # repr: the server's bytes may hold line breaks
     code = generator.error_code(status, body)
     expected_status = test.expected.get("status")
     expected_code = test.expected.get("error_code")
@@ -191,22 +200,21 @@ class _Server:
         return cls(self.host, self.port, timeout=self.timeout)
 
     def send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
-        connection = self._connection()
-        try:
+        """One exchange; the answer must be complete within the timeout and within the size cap of :mod:`sealmail.bounded_http`."""
+
+        def write(connection: http.client.HTTPConnection) -> None:
             connection.putrequest(method, self.prefix + path, skip_host=False, skip_accept_encoding=True)
             for name, value in headers.items():
                 connection.putheader(name, value)
             if body or method in {"POST", "PUT", "PATCH"}:
                 connection.putheader("Content-Length", str(len(body)))
             connection.endheaders(body if body else None)
-            response = connection.getresponse()
-            raw = response.read()
-        finally:
-            connection.close()
+
+        answer = exchange(self._connection(), write, timeout_s=self.timeout)
         try:
-            return response.status, json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return response.status, raw.decode("utf-8", errors="replace")
+            return answer.status, json.loads(answer.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return answer.status, answer.body.decode("utf-8", errors="replace")
 
     def set_clock(self, now_ms: int | None) -> bool:
         """Set (or, with None, restore) the mock clock; False if the server has no control API."""
