@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
-"""Largest answer body read (a mock's whole journal at its default cap fits many times over)."""
+MAX_BODY_BYTES = 512 * 1024 * 1024
+"""Largest answer body read: a mock's whole journal as JSON (its default budget of 64 MiB stored answers
+about 60 MB) fits with room for a raised ``journal_max_bytes``; an endless body still ends here."""
 _READ_CHUNK = 64 * 1024
 
 
