@@ -123,7 +123,7 @@ async def _mock_request(request: web.Request, handler: Handler) -> web.StreamRes
         _note_client_gone(request, entry)
         committed = state.commit(entry, generation)
         await run_deferred_diagnoses(request, response, entry, state.diagnoses, partial(state.amend, generation),
-                                     partial(state.request_finished, task, generation, committed=committed))
+                                     partial(state.answer_sent, task))
         return response
     finally:
         state.request_finished(task, generation, committed=committed)

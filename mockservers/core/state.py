@@ -82,6 +82,11 @@ class MockState:
                 self._in_flight[task] = self.generation
             return self.generation
 
+    def answer_sent(self, task: "asyncio.Task[Any] | None") -> None:
+        """The request's answer is out: a reset from now on leaves its task alone (no longer in flight)."""
+        with self._lock:
+            self._in_flight.pop(task, None)  # type: ignore[arg-type]
+
     def request_finished(self, task: "asyncio.Task[Any] | None", generation: int, *, committed: bool) -> None:
         """Forget the request's task; one that never reached the journal because of a reset is counted."""
         with self._lock:

@@ -50,6 +50,7 @@ def test_a_commit_or_store_from_before_a_reset_is_dropped() -> None:
         message = StoredMessage(message_id="m", time_ms=0, request_id=entry.id, kind="mail", payload={})
         assert state.add_message(message, generation) is False
         assert state.commit(entry, generation) is False
+        state.answer_sent(None)  # what the middleware does before an after-the-answer diagnosis: not counted
         state.request_finished(None, generation, committed=False)
         assert state.journal.entries() == [] and state.store.messages() == []
         assert state.discarded_after_reset == 1
