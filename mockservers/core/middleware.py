@@ -35,6 +35,7 @@ from .diagnosis import run_deferred_diagnoses
 from .offload import run_handler
 from .provider import MockConfig, Provider
 from .state import JOURNAL_ENTRY, MOCK_STATE, REQUEST_BODY, REQUEST_GENERATION, MockState
+from .registry_caps import RegistryFull
 from .tenants import UnknownTenant, resolve_request_state, scope_control_request
 
 CONTROL_PREFIX = "/__mock__/"
@@ -183,6 +184,8 @@ async def _guarded_control(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)  # the handlers' own read() returns the cached body
     except UnknownTenant as error:
         return control_error(str(error), status=404)
+    except RegistryFull as error:  # a registry the control API fills is at its cap (core/registry_caps.py)
+        return control_error(str(error), status=error.status)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # the catch-all route: no such control call
         return unknown_control_call(request, error)
     except web.HTTPException as http_error:

@@ -23,7 +23,6 @@ from sealmail.mockservers.crypto.jwe import KeyRejected
 
 from . import spec
 from .envelope import OpenedBody, open_body
-from .keys import RingFull
 from .models import AutoSendModel, new_batch_id, new_object_id
 from .payloads import validate_bulk, validate_contact, validate_mail
 
@@ -194,10 +193,7 @@ async def rotate_keys(request: web.Request) -> web.Response:
     model = ctx.model(request, MODEL)
     # Off the loop: past the committed keys a new RSA key may still be generating (~0.1 s each), and
     # waiting for it here stalled every mock on the shared loop.
-    try:
-        key = await asyncio.to_thread(model.rotate, capped=True)
-    except RingFull as error:
-        return control_error(str(error), status=error.status)
+    key = await asyncio.to_thread(model.rotate, capped=True)  # RingFull: 409 (core/middleware.py)
     return ctx.json_response({"rotated": key.kid, **keys_state(model)})
 
 
@@ -244,8 +240,6 @@ async def import_key(request: web.Request) -> web.Response:
         return control_error(str(error))
     except KeyRejected as error:
         return control_error(f"key rejected: {error.reason}: {error.detail}")
-    except RingFull as error:
-        return control_error(str(error), status=error.status)
     return ctx.json_response({"imported": key.kid, **keys_state(model)})
 
 

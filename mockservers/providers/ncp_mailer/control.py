@@ -17,7 +17,6 @@ from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.context import json_response
 from sealmail.mockservers.core.control import ControlError, control_error, read_control_json
 from sealmail.mockservers.core.control_spec import INTEGER, STATUS_OK, STRING, add_control_route, array, control_call, nullable, obj
-from sealmail.mockservers.core.registry_caps import RegistryFull
 
 from . import spec
 from .handlers import MODEL
@@ -53,8 +52,6 @@ async def add_credential(request: web.Request) -> web.Response:
         secret_key = _optional_str(spec_, "secretKey")
         state = _optional_str(spec_, "state") or "active"
         credential = ctx.model(request, MODEL).add_credential(access_key, secret_key, state)
-    except RegistryFull as error:
-        return control_error(str(error), status=error.status)
     except (ControlError, ValueError) as error:
         return control_error(str(error))
     return json_response(credential.to_json(), status=201)
@@ -94,8 +91,6 @@ async def add_template(request: web.Request) -> web.Response:
         )
     except ControlError as error:
         return control_error(str(error))
-    except RegistryFull as error:
-        return control_error(str(error), status=error.status)
     return json_response({"templateSid": template.sid, "name": template.name}, status=201)
 
 

@@ -15,7 +15,6 @@ from sealmail.mockservers.core import context as ctx
 from sealmail.mockservers.core.content_type import content_type_detail, is_json
 from sealmail.mockservers.core.control import ControlError, control_error, json_response, read_control_json
 from sealmail.mockservers.core.control_spec import STRING, array, control_call, obj
-from sealmail.mockservers.core.registry_caps import RegistryFull
 from sealmail.mockservers.crypto import CryptoError
 from sealmail.mockservers.core.jsonbody import JsonBodyError, parse_json_bytes
 
@@ -167,10 +166,7 @@ async def register_asset(request: web.Request) -> web.Response:
         registration = parse_registration(body, strict_alphabet=model.config.strict_key_alphabet)
     except (ControlError, CredentialError) as error:
         return control_error(str(error))
-    try:
-        return json_response(model.register(registration))
-    except RegistryFull as error:
-        return control_error(str(error), status=error.status)
+    return json_response(model.register(registration))  # a full registry: 409 (core/middleware.py)
 
 
 @control_call("GET", spec.ASSETS_PATH, responses={200: obj({"assets": array(ASSET)}, required=("assets",))})

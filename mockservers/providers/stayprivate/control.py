@@ -20,7 +20,6 @@ from sealmail.mockservers.core.control import ControlError, control_error, json_
 from sealmail.mockservers.core.control_spec import (
     BOOLEAN, INTEGER, STRING, add_control_route, array, control_call, nullable, obj,
 )
-from sealmail.mockservers.core.registry_caps import RegistryFull
 
 from . import spec
 from .companies import RegistrationError, make_company
@@ -91,10 +90,7 @@ async def register_company(request: web.Request) -> web.Response:
         )
     except (ControlError, RegistrationError) as error:
         return control_error(str(error))
-    try:
-        replaced = model.companies.register_within(company, model.config)
-    except RegistryFull as error:
-        return control_error(str(error), status=error.status)
+    replaced = model.companies.register_within(company, model.config)  # a full registry: 409 (core/middleware.py)
     body = {**company.to_json(), "replaced": replaced}
     return json_response(body, status=200 if replaced else 201)
 
